@@ -1,0 +1,1 @@
+//! Rudder's operations. The only crate that composes the others. Never prints.

@@ -1,0 +1,1 @@
+//! A Go `text/template` engine. Standalone: depends on no Rudder crate and knows nothing of Helm or Sprig.

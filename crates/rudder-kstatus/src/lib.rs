@@ -1,0 +1,1 @@
+//! kstatus readiness rules as pure functions. No I/O.

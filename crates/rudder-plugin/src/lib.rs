@@ -1,0 +1,1 @@
+//! Plugins: manifest, discovery, the extism/v1 runtime and its sandbox.

@@ -1,0 +1,1 @@
+//! Test support (dev-dependency only).
