@@ -12,3 +12,5 @@
 pub mod model;
 
 pub use model::{ApiVersion, Chart, ChartType, Dependency, File, Lock, Maintainer, Metadata};
+pub mod scaffold;
+pub mod values_tree;

@@ -1,0 +1,1 @@
+//! Writing a new v3 chart scaffold (`rudder create`).
