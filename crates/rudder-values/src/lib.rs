@@ -1,16 +1,33 @@
 //! Helm-compatible chart values.
 //!
 //! This crate owns the value tree that flows from values files and `--set` flags into
-//! templates: loading YAML with the YAML 1.1 rules Helm applies, coalescing chart
-//! defaults with user values (globals, `null` deletion, subchart scoping), parsing the
-//! `--set` family of flags, and validating against `values.schema.json`.
+//! templates:
 //!
-//! It is pure: it must not read files, touch the network or know the chart layout on
-//! disk. Callers pass text and receive [`Value`] trees or typed errors.
+//! - [`yaml`]: loading YAML with the YAML 1.1 rules Helm applies, multi-document values
+//!   files merged document by document;
+//! - [`strvals`]: the `--set`, `--set-string`, `--set-json`, `--set-file` and
+//!   `--set-literal` grammar and type inference;
+//! - [`options`]: assembling the user's values from `-f` files and those flags in Helm's
+//!   order;
+//! - [`coalesce`]: Helm's `MergeMaps`, `CoalesceTables` and `MergeTables`;
+//! - [`tree`]: conditions, tags, import-values, globals and subchart scoping over a chart
+//!   tree, with Rudder's documented `null` rule;
+//! - [`schema`]: validation against `values.schema.json`.
+//!
+//! It is pure: it must not read files, touch the network, print, or know the chart
+//! layout on disk. Callers pass text (and a closure for `--set-file`) and receive
+//! [`Value`] trees, warnings, or typed errors.
 //!
 //! Values are held as [`serde_json::Value`] with sorted maps, which is how Helm sees
-//! them after its YAML → JSON round trip.
+//! them after its YAML → JSON round trip. Unlike Helm, integers stay integers (Helm turns
+//! every number from YAML or JSON into a float64); renderers that need Helm's printing of
+//! numbers must apply it themselves.
 
+pub mod coalesce;
+pub mod options;
+pub mod schema;
+pub mod strvals;
+pub mod tree;
 pub mod yaml;
 
 /// The value tree. Maps iterate in sorted key order, as in Helm.
@@ -18,3 +35,6 @@ pub type Value = serde_json::Value;
 
 /// A mapping of values (the top level of every values file).
 pub type Map = serde_json::Map<String, Value>;
+
+/// The key whose map Helm copies from every chart into its subcharts.
+pub const GLOBAL_KEY: &str = "global";
