@@ -3,6 +3,8 @@
 //! Field names in serde follow Chart.yaml (and Helm's JSON release record, which uses the
 //! same names), so a [`Metadata`] round-trips through both.
 
+use std::time::SystemTime;
+
 use serde::{Deserialize, Serialize};
 
 use rudder_values::Value;
@@ -49,8 +51,9 @@ pub enum ChartType {
 }
 
 /// A chart maintainer.
+///
+/// Unknown keys are ignored, as Helm ignores them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Maintainer {
     /// Name.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -141,6 +144,15 @@ pub struct Metadata {
     /// Chart type.
     #[serde(default, rename = "type", skip_serializing_if = "is_application")]
     pub chart_type: ChartType,
+    /// Whether Chart.yaml spelled out `type` (Helm writes it back only then).
+    #[serde(skip)]
+    pub type_explicit: bool,
+    /// Helm 2's chart-level `condition` (deprecated; kept so packaging round-trips it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub condition: String,
+    /// Helm 2's chart-level `tags` (deprecated; kept so packaging round-trips it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tags: String,
 }
 
 fn is_application(t: &ChartType) -> bool {
@@ -163,8 +175,22 @@ pub struct Lock {
 pub struct File {
     /// Path relative to the chart root, e.g. `templates/deployment.yaml`.
     pub name: String,
-    /// Contents.
+    /// Contents (a leading UTF-8 byte-order mark is removed on load, as Helm does).
     pub data: Vec<u8>,
+    /// Modification time: the file's mtime in a directory, the header mtime in an archive,
+    /// `None` for files built in memory. Packaging writes it into the tar header.
+    pub modified: Option<SystemTime>,
+}
+
+impl File {
+    /// A file built in memory (no modification time).
+    pub fn new(name: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
+        File {
+            name: name.into(),
+            data: data.into(),
+            modified: None,
+        }
+    }
 }
 
 /// A loaded chart.
@@ -180,13 +206,31 @@ pub struct Chart {
     pub raw_values: Option<Vec<u8>>,
     /// `values.schema.json`, if present.
     pub schema: Option<Vec<u8>>,
-    /// Files under `templates/`, sorted by name.
+    /// Files under `templates/`, in load order (Helm's: a directory walk in byte order of
+    /// names, or archive order).
     pub templates: Vec<File>,
-    /// Every other file (including `crds/`, README, NOTES sources outside templates),
-    /// sorted by name. This is what templates see as `.Files`.
+    /// Every other file (including `crds/`, README, `.helmignore`, `charts/*.prov`, and
+    /// for v1 charts `requirements.yaml`/`requirements.lock`), in load order. This is what
+    /// templates see as `.Files`. Chart.yaml, Chart.lock, values.yaml, values.schema.json,
+    /// `templates/` and the subcharts under `charts/` are not in it.
     pub files: Vec<File>,
-    /// Subcharts loaded from `charts/` (directories and nested archives), in load order.
+    /// Subcharts loaded from `charts/` (directories and nested archives), in the order
+    /// their first file was loaded.
     pub dependencies: Vec<Chart>,
+    /// Modification times of Chart.yaml, values.yaml and values.schema.json (used by
+    /// packaging; `None` when built in memory).
+    pub modified: ModTimes,
+}
+
+/// Modification times of the chart files that are not kept as [`File`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ModTimes {
+    /// Chart.yaml.
+    pub chart_yaml: Option<SystemTime>,
+    /// values.yaml.
+    pub values: Option<SystemTime>,
+    /// values.schema.json.
+    pub schema: Option<SystemTime>,
 }
 
 impl Chart {
@@ -194,8 +238,15 @@ impl Chart {
     pub fn crd_files(&self) -> impl Iterator<Item = &File> {
         self.files.iter().filter(|f| {
             f.name.starts_with("crds/")
-                && (f.name.ends_with(".yaml") || f.name.ends_with(".yml") || f.name.ends_with(".json"))
+                && (f.name.ends_with(".yaml")
+                    || f.name.ends_with(".yml")
+                    || f.name.ends_with(".json"))
         })
+    }
+
+    /// The chart name (from Chart.yaml).
+    pub fn name(&self) -> &str {
+        &self.metadata.name
     }
 
     /// Whether this is a library chart.
