@@ -1,0 +1,3 @@
+module rudder.invalid/gotmpl-conformance
+
+go 1.25
