@@ -82,16 +82,6 @@ fn hello_v3_missing_value_is_a_located_error() {
 }
 
 #[test]
-#[ignore = "prints the rendered example chart"]
-fn print_hello_v3() {
-    let dir = common::repo_root().join("testdata/charts/hello-v3");
-    let (chart, values) = common::load_prepared(&dir);
-    let r = render(&chart, &values, &RenderOptions::default()).unwrap();
-    println!("{}", r.template_output(&OutputOptions::default()));
-    println!("NOTES:\n{}", r.notes.unwrap_or_default());
-}
-
-#[test]
 fn hello_v3_subchart_condition_prunes_it() {
     let dir = common::repo_root().join("testdata/charts/hello-v3");
     let chart = common::load(&dir).unwrap();

@@ -495,6 +495,35 @@ fn namespace_name(hint: &str, random: u64) -> String {
     }
 }
 
+/// The real Helm 4.1.4 binary that differential and interop tests compare against.
+///
+/// `RUDDER_HELM` names it directly (`scripts/test` sets it); otherwise the workplace's
+/// `shared/tools/helm-peer`, beside the repository, installs it and prints its path.
+///
+/// # Panics
+///
+/// When neither is available: a comparison test must fail, not skip, without its peer.
+pub fn helm() -> PathBuf {
+    if let Some(path) = std::env::var_os("RUDDER_HELM") {
+        return PathBuf::from(path);
+    }
+    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/helm-peer");
+    let out = Command::new(&peer).output().unwrap_or_else(|e| {
+        panic!(
+            "real Helm is required: set RUDDER_HELM or provide {}: {e}",
+            peer.display()
+        )
+    });
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success() && !path.is_empty(),
+        "{} failed: {}",
+        peer.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

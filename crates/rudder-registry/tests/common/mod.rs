@@ -103,3 +103,27 @@ pub fn dead_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
+
+/// Runs real Helm with its homes under `home`, asserting success; returns stdout + stderr.
+#[allow(dead_code)] // not every test binary that includes this module runs helm
+pub fn run_helm(helm: &Path, home: &Path, args: &[&str]) -> String {
+    let out = Command::new(helm)
+        .args(args)
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_REGISTRY_CONFIG", home.join("registry.json"))
+        .env("HELM_CONTENT_CACHE", home.join("content"))
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}

@@ -1,9 +1,9 @@
 //! Invocation latency of a trivial plugin (`hello`): cold (compile), warm (compiled module read
 //! from the on-disk cache by a fresh host) and hot (repeated calls of a loaded plugin).
 //!
-//! Ignored by default; run with
-//! `cargo test -p rudder-plugin --release --test bench -- --ignored --nocapture`.
+//! Run with `cargo bench -p rudder-plugin --bench invoke`.
 
+#[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
@@ -16,9 +16,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-#[test]
-#[ignore = "benchmark; run explicitly with --ignored --nocapture (preferably --release)"]
-fn cold_warm_hot_invocation() {
+fn main() {
     support::wasm_dir();
     let cache = tempfile::tempdir().expect("cache dir");
     let options = HostOptions {
