@@ -72,9 +72,9 @@ pub struct LintReport {
 impl LintReport {
     /// Whether the chart fails: any error, or any warning when `strict`.
     pub fn failed(&self, strict: bool) -> bool {
-        self.findings.iter().any(|f| {
-            f.severity == Severity::Error || (strict && f.severity == Severity::Warning)
-        })
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
     }
 
     fn push(&mut self, severity: Severity, path: &str, message: impl Into<String>) {
@@ -115,8 +115,16 @@ pub fn lint(path: &Path, opts: &LintOptions) -> LintReport {
         }
     };
     lint_metadata(&chart, &mut report);
-    if !chart.templates.iter().any(|t| t.name.starts_with("templates/")) {
-        report.push(Severity::Warning, "templates/", "directory does not exist or is empty");
+    if !chart
+        .templates
+        .iter()
+        .any(|t| t.name.starts_with("templates/"))
+    {
+        report.push(
+            Severity::Warning,
+            "templates/",
+            "directory does not exist or is empty",
+        );
     }
     let template_opts = TemplateOptions {
         chart: path.to_path_buf(),

@@ -42,6 +42,10 @@ pub struct TemplateOptions {
     pub no_hooks: bool,
     /// Do not validate values against `values.schema.json`.
     pub skip_schema_validation: bool,
+    /// Post-renderer run over every document, hooks included (`--post-renderer`).
+    pub post_renderer: Option<crate::plugin::SharedPostRenderer>,
+    /// Plugins whose getters serve `scheme://` chart references.
+    pub getters: Option<std::sync::Arc<crate::plugin::Plugins>>,
 }
 
 /// One printed document.
@@ -97,7 +101,7 @@ pub fn generate_name(chart: &str) -> String {
 
 /// Loads, prepares and renders a chart with the user's values.
 pub(crate) fn render_chart(opts: &TemplateOptions) -> Result<Rendered, ActionError> {
-    let chart = rudder_chart::loader::load(&opts.chart)?;
+    let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref())?;
     let user = opts.values.load()?;
     render_prepared(&chart, user, opts)
 }
@@ -124,7 +128,9 @@ pub(crate) fn render_prepared(
     if let Some(v) = &opts.kube_version {
         capabilities.kube_version = v.clone();
     }
-    capabilities.api_versions.extend(opts.api_versions.iter().cloned());
+    capabilities
+        .api_versions
+        .extend(opts.api_versions.iter().cloned());
     let render_options = RenderOptions {
         release: ReleaseInfo {
             name: opts.release_name.clone(),
@@ -135,6 +141,8 @@ pub(crate) fn render_prepared(
             ..ReleaseInfo::default()
         },
         capabilities,
+        go_engine: Some(&rudder_render::gotmpl::GoTemplateEngine),
+        post_renderer: opts.post_renderer.as_ref().map(|p| &*p.0 as _),
         ..RenderOptions::default()
     };
     Ok(rudder_render::render(
@@ -190,7 +198,12 @@ fn documents(rendered: &Rendered, options: &OutputOptions) -> Vec<OutputDocument
     if options.include_crds {
         docs.extend(rendered.crds.iter().map(|c| doc(&c.source, &c.content)));
     }
-    docs.extend(rendered.manifests.iter().map(|m| doc(&m.source, &m.content)));
+    docs.extend(
+        rendered
+            .manifests
+            .iter()
+            .map(|m| doc(&m.source, &m.content)),
+    );
     if !options.no_hooks {
         docs.extend(
             rendered
@@ -315,10 +328,12 @@ mod tests {
         assert!(glob_match("templates/c?.yaml", "templates/cm.yaml"));
         assert!(glob_match("templates/[a-c]m.yaml", "templates/cm.yaml"));
         assert!(!glob_match("templates/[^a-c]m.yaml", "templates/cm.yaml"));
-        assert!(glob_match("charts/*/templates/*", "charts/sub/templates/x.yaml"));
+        assert!(glob_match(
+            "charts/*/templates/*",
+            "charts/sub/templates/x.yaml"
+        ));
         assert!(!glob_match("templates/cm.yaml", "templates/cm.yml"));
     }
-
 
     #[test]
     fn generated_names_use_the_chart_base_name() {

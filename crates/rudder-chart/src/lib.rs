@@ -53,7 +53,6 @@
 mod archive;
 pub mod error;
 mod gostring;
-mod goyaml;
 pub mod loader;
 pub mod model;
 pub mod package;

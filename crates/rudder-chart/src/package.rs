@@ -27,10 +27,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use flate2::{Compression, GzBuilder};
 
 use crate::error::PackageError;
-use crate::goyaml::{self, Node};
 use crate::loader::{LoadOptions, load_dir, validate_metadata};
 use crate::model::{ApiVersion, Chart, Dependency, Lock, Metadata};
 use crate::version::{is_lenient_semver, is_strict_semver};
+use rudder_values::goyaml::{self, Node};
 
 /// Helm's gzip `extra` header field, written verbatim into every chart archive.
 const GZIP_EXTRA: &[u8] = b"+aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=";

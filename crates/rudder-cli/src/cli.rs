@@ -33,6 +33,14 @@ pub struct GlobalArgs {
     /// Namespace scope for this request.
     #[arg(short = 'n', long, global = true, env = "RUDDER_NAMESPACE")]
     pub namespace: Option<String>,
+
+    /// Path to the kubeconfig file (default: `KUBECONFIG`, then `~/.kube/config`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Name of the kubeconfig context to use.
+    #[arg(long = "kube-context", global = true, value_name = "NAME")]
+    pub kube_context: Option<String>,
 }
 
 /// Rudder's commands.
@@ -49,6 +57,48 @@ pub enum Command {
     /// Show information of a chart.
     #[command(subcommand)]
     Show(ShowCommand),
+    /// Install a chart as a new release (waits until its objects are ready by default).
+    ///
+    /// Deliberate difference from Helm: rudder waits by default (`--wait=watcher`) until every
+    /// release object is ready (kstatus rules, driven by the watch API), so a release reported
+    /// as deployed is running. `--wait=hookOnly` restores Helm's default (only hooks are waited
+    /// for). Objects are applied with server-side apply (field manager `rudder`) and carry
+    /// Helm's ownership markers; the release record is Helm's (`helm.sh/release.v1`), so `helm`
+    /// can list, show and uninstall it. `HELM_DRIVER` selects the storage (secret by default).
+    Install(InstallArgs),
+    /// List releases.
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Display the status of the named release.
+    Status(StatusArgs),
+    /// Uninstall a release.
+    #[command(visible_aliases = ["un", "del", "delete"])]
+    Uninstall(UninstallArgs),
+    // --- release lifecycle commands (upgrade, rollback, history, get, test) ---
+    /// Upgrade a release to a new chart or new values (waits until ready by default).
+    Upgrade(crate::commands::lifecycle::UpgradeArgs),
+    /// Roll a release back to a previous revision.
+    Rollback(crate::commands::lifecycle::RollbackArgs),
+    /// Fetch release history.
+    History(crate::commands::lifecycle::HistoryArgs),
+    /// Download extended information of a named release.
+    #[command(subcommand)]
+    Get(crate::commands::lifecycle::GetCommand),
+    // --- plugin commands ---
+    /// Install, list or uninstall plugins.
+    #[command(subcommand)]
+    Plugin(crate::commands::plugin::PluginCommand),
+    /// Run an installed cli/v1 plugin: `rudder <plugin-name> [args]`.
+    #[command(external_subcommand)]
+    External(Vec<String>),
+    // --- registry commands (push, pull, registry) ---
+    /// Push a chart archive to an OCI registry.
+    Push(crate::commands::registry::PushArgs),
+    /// Download a chart from an OCI registry.
+    Pull(crate::commands::registry::PullArgs),
+    /// Log in to or out of an OCI registry.
+    #[command(subcommand)]
+    Registry(crate::commands::registry::RegistryCommand),
     /// Print the version information.
     Version(VersionArgs),
     /// Generate the autocompletion script for the specified shell.
@@ -59,7 +109,12 @@ pub enum Command {
 #[derive(Debug, Args, Default, Clone)]
 pub struct ValuesArgs {
     /// Specify values in a YAML file (can specify multiple; multi-document files are merged in order).
-    #[arg(short = 'f', long = "values", value_name = "FILE", value_delimiter = ',')]
+    #[arg(
+        short = 'f',
+        long = "values",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
     pub values: Vec<PathBuf>,
     /// Set values on the command line (can specify multiple or separate values with commas: key1=val1,key2=val2).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -84,6 +139,9 @@ pub struct TemplateArgs {
     /// Release name, then the chart (a directory or a .tgz). With one argument it is the chart.
     #[arg(value_name = "[NAME] CHART", num_args = 1..=2, required = true)]
     pub args: Vec<String>,
+    /// Post-renderer flags.
+    #[command(flatten)]
+    pub post_render: crate::commands::plugin::PostRenderArgs,
     /// Values flags.
     #[command(flatten)]
     pub values: ValuesArgs,
@@ -106,7 +164,12 @@ pub struct TemplateArgs {
     #[arg(long, value_name = "VERSION")]
     pub kube_version: Option<String>,
     /// Kubernetes api versions used for Capabilities.APIVersions (can specify multiple).
-    #[arg(short = 'a', long = "api-versions", value_name = "VERSION", value_delimiter = ',')]
+    #[arg(
+        short = 'a',
+        long = "api-versions",
+        value_name = "VERSION",
+        value_delimiter = ','
+    )]
     pub api_versions: Vec<String>,
     /// Set .Release.IsUpgrade instead of .Release.IsInstall.
     #[arg(long)]
@@ -123,6 +186,200 @@ pub struct TemplateArgs {
     /// Generate the release name (and omit the NAME argument).
     #[arg(short = 'g', long)]
     pub generate_name: bool,
+}
+
+/// `-o` for release commands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text (Helm's layout).
+    #[default]
+    Table,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// `--wait` strategies (Helm 4's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitArg {
+    /// Wait until every release object is ready (kstatus, watch-driven).
+    Watcher,
+    /// Wait for hooks only (Helm's default).
+    #[value(name = "hookOnly")]
+    HookOnly,
+    /// Helm 3's readiness poller (rudder waits with the watcher).
+    Legacy,
+}
+
+/// `--dry-run` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRunArg {
+    /// Render only; no cluster access for objects, `lookup` returns nothing.
+    Client,
+    /// Render with live `lookup` and have the API server validate every object.
+    Server,
+}
+
+/// `rudder install`.
+///
+/// Unlike Helm, rudder waits by default (`--wait=watcher`) until every release object is
+/// ready, so a release reported as deployed is running; `--wait=hookOnly` restores Helm's
+/// behaviour (only hooks are waited for).
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Release name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The chart (a directory or a .tgz).
+    #[arg(value_name = "CHART")]
+    pub chart: PathBuf,
+    /// Post-renderer flags.
+    #[command(flatten)]
+    pub post_render: crate::commands::plugin::PostRenderArgs,
+    /// Values flags.
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// Create the release namespace if not present.
+    #[arg(long)]
+    pub create_namespace: bool,
+    /// What to wait for: watcher (rudder's default: every object ready), hookOnly (Helm's
+    /// default: only hooks), legacy. A bare --wait means watcher.
+    #[arg(long, value_enum, value_name = "STRATEGY", default_value = "watcher",
+          num_args = 0..=1, default_missing_value = "watcher", require_equals = true)]
+    pub wait: WaitArg,
+    /// Time to wait for each step (CRDs, each hook, the release objects), e.g. 5m, 90s.
+    #[arg(long, value_name = "DURATION", default_value = "5m0s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Simulate an install: client renders only; server also validates with the API server.
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1,
+          default_missing_value = "client", require_equals = true)]
+    pub dry_run: Option<DryRunArg>,
+    /// Add a custom description.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Do not install CRDs from the chart's crds/ directory.
+    #[arg(long)]
+    pub skip_crds: bool,
+    /// Prevent hooks from running.
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// Skip JSON schema validation of values.
+    #[arg(long)]
+    pub skip_schema_validation: bool,
+    /// Limit the maximum number of revisions saved per release (0 for no limit).
+    #[arg(long, value_name = "N", default_value_t = 10, env = "HELM_MAX_HISTORY")]
+    pub history_max: usize,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// `rudder list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// List releases across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Show deployed releases (with other status filters: only those; none: every status).
+    #[arg(long)]
+    pub deployed: bool,
+    /// Show failed releases.
+    #[arg(long)]
+    pub failed: bool,
+    /// Show pending releases (pending-install, pending-upgrade, pending-rollback).
+    #[arg(long)]
+    pub pending: bool,
+    /// Show superseded releases.
+    #[arg(long)]
+    pub superseded: bool,
+    /// Show releases uninstalled with --keep-history.
+    #[arg(long)]
+    pub uninstalled: bool,
+    /// Show releases being uninstalled.
+    #[arg(long)]
+    pub uninstalling: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// `rudder status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Release name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Show the status of this revision instead of the newest.
+    #[arg(long, value_name = "N")]
+    pub revision: Option<i64>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// `rudder uninstall`.
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Release names.
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+    /// Remove all associated resources and mark the release as deleted, but retain the history.
+    #[arg(long)]
+    pub keep_history: bool,
+    /// Wait until all deleted objects are gone.
+    #[arg(long)]
+    pub wait: bool,
+    /// Time to wait for each step, e.g. 5m, 90s.
+    #[arg(long, value_name = "DURATION", default_value = "5m0s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Prevent hooks from running.
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// Add a custom description.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+}
+
+/// Parses a Go-style duration (`5m`, `1h2m3s`, `90s`, `1.5s`, `300ms`); a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return duration_secs(secs, text);
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err("empty duration".to_owned());
+    }
+    while !rest.is_empty() {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("missing unit in duration {text:?}"))?;
+        let number: f64 = rest[..end]
+            .parse()
+            .map_err(|_| format!("invalid duration {text:?}"))?;
+        rest = &rest[end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            unit => return Err(format!("unknown unit {unit:?} in duration {text:?}")),
+        };
+        total += number * scale;
+        rest = &rest[unit_end..];
+    }
+    duration_secs(total, text)
+}
+
+fn duration_secs(secs: f64, text: &str) -> Result<std::time::Duration, String> {
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("invalid duration {text:?}"))
 }
 
 /// `rudder lint`.
@@ -237,5 +494,49 @@ mod tests {
     #[test]
     fn command_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse_like_go() {
+        use std::time::Duration;
+        assert_eq!(super::parse_duration("5m0s"), Ok(Duration::from_secs(300)));
+        assert_eq!(
+            super::parse_duration("1h2m3s"),
+            Ok(Duration::from_secs(3723))
+        );
+        assert_eq!(
+            super::parse_duration("300ms"),
+            Ok(Duration::from_millis(300))
+        );
+        assert_eq!(super::parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(super::parse_duration("5x").is_err());
+        assert!(super::parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn wait_flag_forms() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            let mut full = vec!["rudder", "install", "r", "chart"];
+            full.extend_from_slice(args);
+            match super::Cli::try_parse_from(full).map(|c| c.command) {
+                Ok(super::Command::Install(a)) => Some((a.wait, a.dry_run)),
+                _ => None,
+            }
+        };
+        assert_eq!(parse(&[]), Some((super::WaitArg::Watcher, None)));
+        assert_eq!(parse(&["--wait"]), Some((super::WaitArg::Watcher, None)));
+        assert_eq!(
+            parse(&["--wait=hookOnly"]),
+            Some((super::WaitArg::HookOnly, None))
+        );
+        assert_eq!(
+            parse(&["--dry-run"]),
+            Some((super::WaitArg::Watcher, Some(super::DryRunArg::Client)))
+        );
+        assert_eq!(
+            parse(&["--dry-run=server"]),
+            Some((super::WaitArg::Watcher, Some(super::DryRunArg::Server)))
+        );
     }
 }

@@ -42,10 +42,16 @@ fn template_renders_the_v3_example_chart() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for kind in ["ConfigMap", "Service", "Deployment"] {
-        assert!(text.contains(&format!("kind: {kind}\n")), "no {kind} in:\n{text}");
+        assert!(
+            text.contains(&format!("kind: {kind}\n")),
+            "no {kind} in:\n{text}"
+        );
     }
     // The subchart renders with its own scoped values, and hooks come after manifests.
-    assert!(text.contains("# Source: hello-v3/charts/greeter/templates/"), "{text}");
+    assert!(
+        text.contains("# Source: hello-v3/charts/greeter/templates/"),
+        "{text}"
+    );
     let hook = text.find("helm.sh/hook").expect("a hook is rendered");
     let deployment = text.find("kind: Deployment").expect("a Deployment");
     assert!(hook > deployment, "hooks are printed after the manifests");
@@ -82,7 +88,10 @@ fn lint_passes_the_v3_example_chart() {
 #[test]
 fn broken_charts_fail_with_one_line_errors() {
     let cases = [
-        ("testdata/broken/bad-chart-yaml", "bad-chart-yaml/Chart.yaml:4:14: "),
+        (
+            "testdata/broken/bad-chart-yaml",
+            "bad-chart-yaml/Chart.yaml:4:14: ",
+        ),
         ("testdata/broken/bad-values", "bad-values/values.yaml:4:7: "),
         (
             "testdata/broken/v3-missing-value",
@@ -96,7 +105,10 @@ fn broken_charts_fail_with_one_line_errors() {
             "testdata/broken/v3-bad-template-syntax",
             "v3-bad-template-syntax/templates/cm.yaml:6:",
         ),
-        ("testdata/broken/v3-infinite-loop", "v3-infinite-loop/templates/cm.yaml:"),
+        (
+            "testdata/broken/v3-infinite-loop",
+            "v3-infinite-loop/templates/cm.yaml:",
+        ),
         (
             "testdata/broken/path-escape.tgz",
             "entry \"evil/../../evil.txt\" escapes the chart directory",
@@ -118,7 +130,9 @@ fn lint_reports_broken_charts_and_fails() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.contains("[ERROR] templates/: v3-missing-value/templates/pod.yaml:8:48: undefined value"),
+        text.contains(
+            "[ERROR] templates/: v3-missing-value/templates/pod.yaml:8:48: undefined value"
+        ),
         "{text}"
     );
     assert!(stderr(&out).contains("1 chart(s) linted, 1 chart(s) failed"));
@@ -162,7 +176,11 @@ fn create_makes_a_chart_that_lints_and_renders() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let out = rudder(&["template", "web", chart]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("kind: Deployment"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("kind: Deployment"),
+        "{}",
+        stdout(&out)
+    );
     // Creating over an existing directory is refused and keeps it.
     let out = rudder(&["create", chart]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -188,5 +206,8 @@ fn usage_errors_exit_with_two_and_completion_works() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("_rudder()"), "{}", stdout(&out));
     let out = rudder(&["version", "--short"]);
-    assert_eq!(stdout(&out).trim(), format!("v{}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
 }

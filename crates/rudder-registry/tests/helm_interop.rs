@@ -11,7 +11,6 @@ use std::process::Command;
 use common::{CREATED, Registry, demo_archive, run_helm};
 use rudder_registry::{Auth, ClientOptions, OciReference, PushChart, RegistryClient, manifest};
 
-
 fn get(url: &str, accept: &str) -> Vec<u8> {
     let out = Command::new("curl")
         .args(["-sSf", "-H", &format!("Accept: {accept}"), url])

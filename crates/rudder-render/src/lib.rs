@@ -27,6 +27,7 @@ use rudder_values::Value;
 
 mod engine;
 mod error;
+pub mod gotmpl;
 pub mod jinja;
 pub mod manifest;
 pub mod postrender;
@@ -49,7 +50,10 @@ pub struct ReleaseInfo {
     pub is_install: bool,
     /// Whether this render is for an upgrade or rollback.
     pub is_upgrade: bool,
-    /// The service performing the operation (`Rudder`).
+    /// `.Release.Service`. Rudder reports `Helm`, as Helm does, for every chart version:
+    /// charts put it in `app.kubernetes.io/managed-by`/`heritage` labels, Helm's ownership
+    /// check requires `managed-by: Helm` on objects it adopts, and v1/v2 output must be
+    /// byte-identical to Helm's.
     pub service: String,
 }
 
@@ -61,7 +65,7 @@ impl Default for ReleaseInfo {
             revision: 1,
             is_install: true,
             is_upgrade: false,
-            service: "Rudder".to_string(),
+            service: "Helm".to_string(),
         }
     }
 }

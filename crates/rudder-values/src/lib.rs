@@ -9,6 +9,7 @@
 //!   `--set-literal` grammar and type inference;
 //! - [`options`]: assembling the user's values from `-f` files and those flags in Helm's
 //!   order;
+//! - [`goyaml`]: the go-yaml v2 emitter behind `sigs.k8s.io/yaml` (Helm's `toYaml`, Chart.yaml);
 //! - [`coalesce`]: Helm's `MergeMaps`, `CoalesceTables` and `MergeTables`;
 //! - [`tree`]: conditions, tags, import-values, globals and subchart scoping over a chart
 //!   tree, with Rudder's documented `null` rule;
@@ -24,6 +25,7 @@
 //! numbers must apply it themselves.
 
 pub mod coalesce;
+pub mod goyaml;
 pub mod options;
 pub mod schema;
 pub mod strvals;

@@ -44,6 +44,7 @@ pub fn template(args: TemplateArgs, namespace: Option<String>) -> anyhow::Result
         skip_tests: args.skip_tests,
         no_hooks: args.no_hooks,
         skip_schema_validation: args.skip_schema_validation,
+        ..super::plugin::template_plugins(&args.post_render)?
     };
     let output = template::template(&opts)?;
     match args.output_dir {
@@ -59,7 +60,9 @@ pub fn template(args: TemplateArgs, namespace: Option<String>) -> anyhow::Result
             }
         }
         None => {
-            std::io::stdout().lock().write_all(output.to_text().as_bytes())?;
+            std::io::stdout()
+                .lock()
+                .write_all(output.to_text().as_bytes())?;
         }
     }
     Ok(())

@@ -2,6 +2,10 @@
 //! runs the operation and prints its result.
 
 mod chart;
+pub(crate) mod lifecycle;
+pub(crate) mod plugin;
+pub(crate) mod registry;
+mod release;
 mod version;
 
 use clap::CommandFactory;
@@ -17,6 +21,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Package(args) => chart::package(args),
         Command::Create(args) => chart::create(args),
         Command::Show(cmd) => chart::show(cmd),
+        Command::Install(args) => release::install(args, &cli.global),
+        Command::List(args) => release::list(args, &cli.global),
+        Command::Status(args) => release::status(args, &cli.global),
+        Command::Uninstall(args) => release::uninstall(args, &cli.global),
+        // --- release lifecycle commands ---
+        Command::Upgrade(args) => lifecycle::upgrade(args, &cli.global),
+        Command::Rollback(args) => lifecycle::rollback(args, &cli.global),
+        Command::History(args) => lifecycle::history(args, &cli.global),
+        Command::Get(cmd) => lifecycle::get(cmd, &cli.global),
+        // --- plugin commands ---
+        Command::Plugin(cmd) => plugin::run(cmd),
+        Command::External(args) => plugin::run_external(args),
+        // --- registry commands ---
+        Command::Push(args) => registry::push(args),
+        Command::Pull(args) => registry::pull(args),
+        Command::Registry(cmd) => registry::registry(cmd),
         Command::Version(args) => version::run(args),
         Command::Completion(args) => {
             completion(args.shell);

@@ -1,8 +1,8 @@
-//! A YAML emitter that writes what Helm writes when it packages a chart.
-//!
-//! Helm re-serialises Chart.yaml and Chart.lock with `sigs.k8s.io/yaml` (JSON, then
-//! go-yaml v2's emitter). Reproducing its bytes matters because the archive must be
-//! identical to Helm's. The rules implemented here are go-yaml v2.4's, for the shapes that
+//! A YAML emitter that writes what Helm writes: `sigs.k8s.io/yaml` (JSON, then go-yaml
+//! v2's emitter), which Helm uses for the template function `toYaml` and when it
+//! re-serialises Chart.yaml and Chart.lock while packaging. Reproducing its bytes matters
+//! because rendered manifests and archives must be identical to Helm's.
+//! [`EmitOptions::indent_sequences`] gives go-yaml v3's layout for `toYamlPretty`. The rules implemented here are go-yaml v2.4's, for the shapes that
 //! chart metadata has (mappings, sequences, strings, booleans, numbers):
 //!
 //! * mapping keys are sorted with go-yaml's key order (non-letters before letters, runs
@@ -16,7 +16,7 @@
 
 /// A YAML node.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
+pub enum Node {
     /// `null`.
     Null,
     /// A boolean.
@@ -62,8 +62,25 @@ impl Node {
 const BEST_WIDTH: usize = 80;
 
 /// Serialises a document the way `sigs.k8s.io/yaml.Marshal` does.
-pub(crate) fn to_string(root: &Node) -> String {
-    let mut e = Emitter::default();
+pub fn to_string(root: &Node) -> String {
+    to_string_with(root, EmitOptions::default())
+}
+
+/// Layout choices that differ between go-yaml versions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EmitOptions {
+    /// Indent a block sequence that is a mapping value by two spaces, as go-yaml v3's
+    /// encoder does with `SetIndent(2)` (Helm's `toYamlPretty`). go-yaml v2 (the
+    /// default) writes the dashes at the key's column.
+    pub indent_sequences: bool,
+}
+
+/// Serialises a document with explicit [`EmitOptions`].
+pub fn to_string_with(root: &Node, options: EmitOptions) -> String {
+    let mut e = Emitter {
+        indent_sequences: options.indent_sequences,
+        ..Emitter::default()
+    };
     match root {
         Node::Map(m) if !m.is_empty() => e.mapping(m, 0, false),
         Node::Seq(s) if !s.is_empty() => e.sequence(s, 0, false),
@@ -79,6 +96,7 @@ pub(crate) fn to_string(root: &Node) -> String {
 struct Emitter {
     out: String,
     column: usize,
+    indent_sequences: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -128,7 +146,14 @@ impl Emitter {
             self.put(':');
             match v {
                 Node::Map(m) if !m.is_empty() => self.mapping(m, indent + 2, false),
-                Node::Seq(s) if !s.is_empty() => self.sequence(s, indent, false),
+                Node::Seq(s) if !s.is_empty() => {
+                    let dash = if self.indent_sequences {
+                        indent + 2
+                    } else {
+                        indent
+                    };
+                    self.sequence(s, dash, false)
+                }
                 other => self.value_inline(other, indent + 2, false),
             }
         }
@@ -800,7 +825,48 @@ fn format_float64_g(f: f64) -> String {
             "-.inf".into()
         };
     }
-    crate::gostring::format_go_g(f, false)
+    format_go_g(f)
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for finite `f`.
+fn format_go_g(f: f64) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // Shortest round-trip digits and decimal exponent, from Rust's `{:e}`.
+    let e = format!("{f:e}");
+    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let nd = digits.len() as i32;
+    let sign = if neg { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let mut out = format!("{sign}{}", &digits[..1]);
+        if nd > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let es = if exp < 0 { '-' } else { '+' };
+        out.push_str(&format!("e{es}{:02}", exp.abs()));
+        return out;
+    }
+    let dp = exp + 1;
+    let s = if dp <= 0 {
+        format!("0.{}{}", "0".repeat((-dp) as usize), digits)
+    } else if dp >= nd {
+        format!("{}{}", digits, "0".repeat((dp - nd) as usize))
+    } else {
+        format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
+    };
+    format!("{sign}{s}")
 }
 
 #[cfg(test)]
@@ -829,8 +895,10 @@ mod tests {
             input: serde_json::Value,
             yaml: String,
         }
-        let goldens: Vec<Golden> =
-            serde_json::from_str(include_str!("../tests/goyaml/expected.json")).unwrap();
+        let goldens: Vec<Golden> = serde_json::from_str(include_str!(
+            "../../rudder-chart/tests/goyaml/expected.json"
+        ))
+        .unwrap();
         assert!(goldens.len() > 50);
         let mut failures = Vec::new();
         for g in &goldens {

@@ -1,0 +1,215 @@
+//! Registry commands: `push`, `pull`, `registry login` and `registry logout`.
+//!
+//! Credentials live in Helm's registry config file, so a `helm registry login` is seen by
+//! `rudder` and the reverse: `--registry-config`, else `$HELM_REGISTRY_CONFIG`, else
+//! `$HELM_CONFIG_HOME/registry/config.json`, else `$XDG_CONFIG_HOME/helm/registry/config.json`,
+//! else `~/.config/helm/registry/config.json`.
+
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use rudder_action::oci::{self, PullOptions, RegistryOptions};
+
+/// Connection flags shared by the registry commands.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryFlags {
+    /// Use insecure HTTP connections for the chart upload/download.
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
+    /// Path to the registry config file.
+    #[arg(long = "registry-config", value_name = "PATH")]
+    pub registry_config: Option<PathBuf>,
+}
+
+impl RegistryFlags {
+    fn options(&self) -> anyhow::Result<RegistryOptions> {
+        Ok(RegistryOptions {
+            plain_http: self.plain_http,
+            registry_config: match &self.registry_config {
+                Some(p) => p.clone(),
+                None => default_registry_config()?,
+            },
+        })
+    }
+}
+
+/// Helm's default registry config path (see the module docs).
+fn default_registry_config() -> anyhow::Result<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(p) = env("HELM_REGISTRY_CONFIG") {
+        return Ok(p.into());
+    }
+    let config_home = if let Some(h) = env("HELM_CONFIG_HOME") {
+        PathBuf::from(h)
+    } else if let Some(x) = env("XDG_CONFIG_HOME") {
+        PathBuf::from(x).join("helm")
+    } else if let Some(home) = env("HOME") {
+        PathBuf::from(home).join(".config/helm")
+    } else {
+        anyhow::bail!("cannot locate the registry config: set --registry-config or HOME");
+    };
+    Ok(config_home.join("registry/config.json"))
+}
+
+/// `rudder push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The packaged chart (`.tgz`).
+    #[arg(value_name = "CHART")]
+    pub chart: PathBuf,
+    /// The registry location (`oci://host/path`).
+    #[arg(value_name = "REMOTE")]
+    pub remote: String,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+}
+
+/// `rudder pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The chart reference (`oci://host/path/name[:tag][@sha256:digest]`).
+    #[arg(value_name = "CHART")]
+    pub chart: String,
+    /// Version or version constraint (Masterminds semver); the newest when omitted.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Unpack the chart after downloading it.
+    #[arg(long)]
+    pub untar: bool,
+    /// Where to unpack the chart with `--untar`.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub untardir: PathBuf,
+    /// Directory to write the chart to.
+    #[arg(
+        short = 'd',
+        long = "destination",
+        value_name = "DIR",
+        default_value = "."
+    )]
+    pub destination: PathBuf,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+}
+
+/// `rudder registry`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Log in to a registry (credentials are checked, then stored in the registry config).
+    Login(LoginArgs),
+    /// Log out of a registry (remove its stored credentials).
+    Logout(LogoutArgs),
+}
+
+/// `rudder registry login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Registry host (`host[:port]`).
+    #[arg(value_name = "HOST")]
+    pub host: String,
+    /// Registry username.
+    #[arg(short = 'u', long)]
+    pub username: String,
+    /// Registry password or identity token.
+    #[arg(short = 'p', long, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from stdin.
+    #[arg(long = "password-stdin")]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+}
+
+/// `rudder registry logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Registry host (`host[:port]`).
+    #[arg(value_name = "HOST")]
+    pub host: String,
+    /// Path to the registry config file.
+    #[arg(long = "registry-config", value_name = "PATH")]
+    pub registry_config: Option<PathBuf>,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Runs `rudder push`.
+pub fn push(args: PushArgs) -> anyhow::Result<()> {
+    let opts = args.registry.options()?;
+    let out = runtime()?.block_on(oci::push(&args.chart, &args.remote, &opts))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "Pushed: {}", out.reference)?;
+    writeln!(stdout, "Digest: {}", out.digest)?;
+    Ok(())
+}
+
+/// Runs `rudder pull`.
+pub fn pull(args: PullArgs) -> anyhow::Result<()> {
+    if !oci::is_oci_reference(&args.chart) {
+        anyhow::bail!(
+            "{}: only oci:// references can be pulled (classic repositories are not supported yet)",
+            args.chart
+        );
+    }
+    let opts = args.registry.options()?;
+    let pull = PullOptions {
+        version: args.version,
+        destination: args.destination,
+        untar: args.untar,
+        untar_dir: args.untardir,
+    };
+    let out = runtime()?.block_on(oci::pull(&args.chart, &pull, &opts))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "Pulled: {}", out.reference)?;
+    writeln!(stdout, "Digest: {}", out.digest)?;
+    Ok(())
+}
+
+/// Runs `rudder registry …`.
+pub fn registry(cmd: RegistryCommand) -> anyhow::Result<()> {
+    match cmd {
+        RegistryCommand::Login(args) => login(args),
+        RegistryCommand::Logout(args) => logout(args),
+    }
+}
+
+fn login(args: LoginArgs) -> anyhow::Result<()> {
+    let password = match (args.password, args.password_stdin) {
+        (Some(p), _) => p,
+        (None, true) => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the password from stdin")?;
+            s.trim_end_matches(['\n', '\r']).to_string()
+        }
+        (None, false) => anyhow::bail!("give the password with -p/--password or --password-stdin"),
+    };
+    let opts = args.registry.options()?;
+    runtime()?.block_on(oci::login(&args.host, &args.username, &password, &opts))?;
+    writeln!(std::io::stdout().lock(), "Login Succeeded")?;
+    Ok(())
+}
+
+fn logout(args: LogoutArgs) -> anyhow::Result<()> {
+    let opts = RegistryFlags {
+        plain_http: false,
+        registry_config: args.registry_config,
+    }
+    .options()?;
+    if !oci::logout(&args.host, &opts)? {
+        anyhow::bail!("not logged in to {}", args.host);
+    }
+    writeln!(
+        std::io::stderr().lock(),
+        "Removing login credentials for {}",
+        args.host
+    )?;
+    Ok(())
+}

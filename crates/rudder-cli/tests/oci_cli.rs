@@ -1,0 +1,379 @@
+//! `rudder push`, `pull` and `registry login/logout` against a real registry
+//! (`scripts/registry`), with real Helm reading the credentials Rudder stored.
+
+#[path = "../../rudder-registry/tests/common/mod.rs"]
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::Registry;
+
+fn rudder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rudder"))
+        .args(args)
+        .env_remove("HELM_REGISTRY_CONFIG")
+        .output()
+        .expect("run rudder")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = rudder(args);
+    assert!(
+        out.status.success(),
+        "rudder {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8 stdout")
+}
+
+/// Runs a command that must fail; returns its stderr, asserted to be one `Error:` line.
+fn fails(args: &[&str]) -> String {
+    let out = rudder(args);
+    assert!(!out.status.success(), "rudder {args:?} succeeded");
+    let err = String::from_utf8(out.stderr).expect("utf8 stderr");
+    assert_eq!(err.lines().count(), 1, "not one line: {err:?}");
+    assert!(err.starts_with("Error: "), "{err:?}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+/// Packages the demo chart (optionally at another version) into `dir`.
+fn package(dir: &Path, version: Option<&str>) -> PathBuf {
+    let demo = common::repo_root().join("testdata/registry/demo");
+    let mut args = vec!["package", s(&demo), "-d", s(dir)];
+    if let Some(v) = version {
+        args.extend(["--version", v]);
+    }
+    ok(&args);
+    let name = format!("demo-{}.tgz", version.unwrap_or("0.1.0+build.7"));
+    let path = dir.join(name);
+    assert!(path.is_file(), "{} missing", path.display());
+    path
+}
+
+#[test]
+fn push_then_pull_untar_renders_like_the_directory() {
+    let reg = Registry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = tmp.path().join("config.json");
+    let archive = package(tmp.path(), None);
+    let remote = format!("oci://{}/charts", reg.addr);
+    let pushed = ok(&[
+        "push",
+        s(&archive),
+        &remote,
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    let lines: Vec<&str> = pushed.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("Pushed: {}/charts/demo:0.1.0_build.7", reg.addr)
+    );
+    let digest = lines[1]
+        .strip_prefix("Digest: sha256:")
+        .expect("digest line");
+    assert_eq!(digest.len(), 64);
+
+    let out = tmp.path().join("out");
+    let pulled = ok(&[
+        "pull",
+        &format!("{remote}/demo"),
+        "--version",
+        "0.1.0+build.7",
+        "--untar",
+        "-d",
+        s(&out),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert_eq!(
+        pulled,
+        format!(
+            "Pulled: {}/charts/demo:0.1.0_build.7\nDigest: sha256:{digest}\n",
+            reg.addr
+        )
+    );
+    let untarred = out.join("demo");
+    assert!(untarred.join("Chart.yaml").is_file());
+
+    // A second --untar into the same place is refused (as Helm), leaving the first intact.
+    let err = fails(&[
+        "pull",
+        &format!("{remote}/demo:0.1.0+build.7"),
+        "--untar",
+        "-d",
+        s(&out),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains("already exists"), "{err}");
+    // No registry listening: one line naming the address.
+    let dead = format!("127.0.0.1:{}", common::dead_port());
+    let err = fails(&[
+        "pull",
+        &format!("oci://{dead}/charts/demo:0.1.0"),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains(&dead), "{err}");
+
+    let from_pull = ok(&["template", "rel", s(&untarred)]);
+    let demo = common::repo_root().join("testdata/registry/demo");
+    let from_dir = ok(&["template", "rel", s(&demo)]);
+    assert!(!from_dir.is_empty());
+    assert_eq!(from_pull, from_dir);
+}
+
+#[test]
+fn version_ranges_pick_the_newest_match_and_tampered_digests_are_refused() {
+    let reg = Registry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = tmp.path().join("config.json");
+    let remote = format!("oci://{}/charts", reg.addr);
+    let mut digests = Vec::new();
+    for v in [None, Some("0.2.0"), Some("0.2.5"), Some("1.0.0")] {
+        let archive = package(tmp.path(), v);
+        let out = ok(&[
+            "push",
+            s(&archive),
+            &remote,
+            "--plain-http",
+            "--registry-config",
+            s(&cfg),
+        ]);
+        let d = out
+            .lines()
+            .find_map(|l| l.strip_prefix("Digest: "))
+            .expect("digest")
+            .to_string();
+        digests.push(d);
+    }
+    let chart = format!("{remote}/demo");
+    for (range, file) in [
+        ("^0.1", "demo-0.1.0+build.7.tgz"),
+        ("~0.2", "demo-0.2.5.tgz"),
+        (">=0.2.0 <0.2.5", "demo-0.2.0.tgz"),
+        ("", "demo-1.0.0.tgz"),
+    ] {
+        let dest = tmp.path().join(format!("range-{file}"));
+        ok(&[
+            "pull",
+            &chart,
+            "--version",
+            range,
+            "-d",
+            s(&dest),
+            "--plain-http",
+            "--registry-config",
+            s(&cfg),
+        ]);
+        let names: Vec<String> = std::fs::read_dir(&dest)
+            .expect("read dest")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [file], "range {range:?}");
+    }
+    let err = fails(&[
+        "pull",
+        &chart,
+        "--version",
+        "^3",
+        "-d",
+        s(tmp.path()),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains("no tag matches"), "{err}");
+
+    // Pinned to 0.2.0's digest: the untouched manifest is accepted...
+    let pinned = format!("{chart}@{}", digests[1]);
+    let good = tmp.path().join("good");
+    ok(&[
+        "pull",
+        &pinned,
+        "-d",
+        s(&good),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(good.join("demo-0.2.0.tgz").is_file());
+    // ...and once the registry serves other bytes under that digest, refused, nothing written.
+    let blob = reg.blob_path(&digests[1]);
+    let mut manifest = std::fs::read(&blob).expect("read manifest blob");
+    manifest.push(b'\n');
+    std::fs::write(&blob, manifest).expect("tamper manifest blob");
+    let bad = tmp.path().join("bad");
+    let err = fails(&[
+        "pull",
+        &pinned,
+        "-d",
+        s(&bad),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains("digest mismatch"), "{err}");
+    assert!(!bad.exists(), "something was written for a refused pull");
+}
+
+#[test]
+fn login_checks_credentials_and_helm_uses_the_stored_config() {
+    let reg = Registry::start_htpasswd("ci:s3cret");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = tmp.path().join("registry/config.json");
+    let host = reg.addr.as_str();
+
+    let err = fails(&[
+        "registry",
+        "login",
+        host,
+        "-u",
+        "ci",
+        "-p",
+        "wrong",
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(!err.contains("wrong"), "password printed: {err}");
+    assert!(!cfg.exists(), "credentials written after a refused login");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rudder"))
+        .args([
+            "registry",
+            "login",
+            host,
+            "-u",
+            "ci",
+            "--password-stdin",
+            "--plain-http",
+            "--registry-config",
+            s(&cfg),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rudder");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"s3cret\n")
+        .expect("write password");
+    let out = child.wait_with_output().expect("wait rudder");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!printed.contains("s3cret"), "password printed: {printed}");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cfg).expect("config written")).expect("json");
+    assert!(stored["auths"][host]["auth"].is_string(), "{stored}");
+
+    // The stored credentials let rudder push and real Helm pull.
+    let archive = package(tmp.path(), None);
+    ok(&[
+        "push",
+        s(&archive),
+        &format!("oci://{host}/charts"),
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    let helm_dir = tmp.path().join("helm");
+    std::fs::create_dir_all(&helm_dir).expect("mkdir");
+    common::run_helm(
+        &rudder_testkit::helm(),
+        &helm_dir,
+        &[
+            "pull",
+            &format!("oci://{host}/charts/demo"),
+            "--version",
+            "0.1.0+build.7",
+            "--plain-http",
+            "--registry-config",
+            s(&cfg),
+            "-d",
+            s(&helm_dir),
+        ],
+    );
+    assert_eq!(
+        std::fs::read(helm_dir.join("demo-0.1.0+build.7.tgz")).expect("helm pulled"),
+        std::fs::read(&archive).expect("archive")
+    );
+
+    ok(&["registry", "logout", host, "--registry-config", s(&cfg)]);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cfg).expect("config")).expect("json");
+    assert!(stored["auths"].get(host).is_none(), "{stored}");
+    let err = fails(&["registry", "logout", host, "--registry-config", s(&cfg)]);
+    assert!(err.contains("not logged in"), "{err}");
+}
+
+#[test]
+fn oci_chart_references_load_for_template_show_and_install() {
+    let reg = Registry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = tmp.path().join("config.json");
+    for v in [None, Some("0.2.0")] {
+        let archive = package(tmp.path(), v);
+        ok(&[
+            "push",
+            s(&archive),
+            &format!("oci://{}/charts", reg.addr),
+            "--plain-http",
+            "--registry-config",
+            s(&cfg),
+        ]);
+    }
+    let source = rudder_action::oci::OciSource {
+        version: Some("^0.1".into()),
+        registry: rudder_action::oci::RegistryOptions {
+            plain_http: true,
+            registry_config: cfg.clone(),
+        },
+    };
+    let reference = format!("oci://{}/charts/demo", reg.addr);
+    let fetched =
+        rudder_action::oci::load_chart_blocking(&reference, &source).expect("load oci chart");
+    let local = rudder_chart::loader::load(common::repo_root().join("testdata/registry/demo"))
+        .expect("load demo dir");
+    assert_eq!(fetched.metadata.version, "0.1.0+build.7");
+    assert_eq!(fetched.metadata, local.metadata);
+    // Also callable from inside a runtime (install is async).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let newest = runtime.block_on(async {
+        rudder_action::oci::load_chart_blocking(
+            &reference,
+            &rudder_action::oci::OciSource {
+                version: None,
+                ..source.clone()
+            },
+        )
+    });
+    assert_eq!(newest.expect("newest").metadata.version, "0.2.0");
+}
