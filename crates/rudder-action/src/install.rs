@@ -70,6 +70,8 @@ pub struct InstallOptions {
     pub post_renderer: Option<crate::plugin::SharedPostRenderer>,
     /// Plugins whose getters serve `scheme://` chart references.
     pub getters: Option<Arc<crate::plugin::Plugins>>,
+    /// Version and registry settings for an `oci://` chart reference.
+    pub oci: Option<crate::oci::OciSource>,
 }
 
 impl InstallOptions {
@@ -89,6 +91,7 @@ impl InstallOptions {
             skip_schema_validation: false,
             post_renderer: None,
             getters: None,
+            oci: None,
         }
     }
 }
@@ -118,7 +121,7 @@ pub async fn install(
     }
     let revision = history.last().map_or(1, |r| r.version + 1);
 
-    let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref())?;
+    let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref(), opts.oci.as_ref())?;
     let user = opts.values.load()?;
     let lookup: Arc<dyn Lookup> = match opts.dry_run {
         DryRun::Client => Arc::new(EmptyLookup),

@@ -333,8 +333,13 @@ impl std::fmt::Debug for SharedPostRenderer {
 pub fn load_chart(
     reference: &Path,
     getters: Option<&Plugins>,
+    oci: Option<&crate::oci::OciSource>,
 ) -> Result<rudder_chart::Chart, crate::ActionError> {
     let text = reference.to_string_lossy();
+    if crate::oci::is_oci_reference(&text) {
+        let default = crate::oci::OciSource::default();
+        return crate::oci::load_chart_blocking(&text, oci.unwrap_or(&default));
+    }
     if let Some(plugins) = getters
         && let Some(bytes) = plugins.fetch(&text)?
     {

@@ -46,6 +46,8 @@ pub struct TemplateOptions {
     pub post_renderer: Option<crate::plugin::SharedPostRenderer>,
     /// Plugins whose getters serve `scheme://` chart references.
     pub getters: Option<std::sync::Arc<crate::plugin::Plugins>>,
+    /// Version and registry settings for an `oci://` chart reference.
+    pub oci: Option<crate::oci::OciSource>,
 }
 
 /// One printed document.
@@ -101,7 +103,7 @@ pub fn generate_name(chart: &str) -> String {
 
 /// Loads, prepares and renders a chart with the user's values.
 pub(crate) fn render_chart(opts: &TemplateOptions) -> Result<Rendered, ActionError> {
-    let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref())?;
+    let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref(), opts.oci.as_ref())?;
     let user = opts.values.load()?;
     render_prepared(&chart, user, opts)
 }

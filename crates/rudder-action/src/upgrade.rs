@@ -117,6 +117,8 @@ pub struct UpgradeOptions {
     pub skip_crds: bool,
     /// Do not validate values against `values.schema.json`.
     pub skip_schema_validation: bool,
+    /// Version and registry settings for an `oci://` chart reference.
+    pub oci: Option<crate::oci::OciSource>,
 }
 
 impl UpgradeOptions {
@@ -137,6 +139,7 @@ impl UpgradeOptions {
             no_hooks: false,
             skip_crds: false,
             skip_schema_validation: false,
+            oci: None,
         }
     }
 }
@@ -219,7 +222,7 @@ pub async fn upgrade(
     let namespace = client.release_namespace().to_owned();
     let revision = last.version + 1;
 
-    let chart = rudder_chart::loader::load(&opts.chart)?;
+    let chart = crate::plugin::load_chart(&opts.chart, None, opts.oci.as_ref())?;
     let user = opts
         .values_policy
         .combine(opts.values.load()?, &base.config);
@@ -365,6 +368,7 @@ fn install_options(opts: &UpgradeOptions) -> InstallOptions {
     o.skip_crds = opts.skip_crds;
     o.no_hooks = opts.no_hooks;
     o.skip_schema_validation = opts.skip_schema_validation;
+    o.oci.clone_from(&opts.oci);
     o
 }
 

@@ -139,6 +139,9 @@ pub struct TemplateArgs {
     /// Release name, then the chart (a directory or a .tgz). With one argument it is the chart.
     #[arg(value_name = "[NAME] CHART", num_args = 1..=2, required = true)]
     pub args: Vec<String>,
+    /// Chart version and registry flags for `oci://` charts.
+    #[command(flatten)]
+    pub source: crate::commands::registry::ChartSourceFlags,
     /// Post-renderer flags.
     #[command(flatten)]
     pub post_render: crate::commands::plugin::PostRenderArgs,
@@ -231,9 +234,12 @@ pub struct InstallArgs {
     /// Release name.
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// The chart (a directory or a .tgz).
+    /// The chart (a directory, a .tgz, or `oci://host/path/name`).
     #[arg(value_name = "CHART")]
     pub chart: PathBuf,
+    /// Chart version and registry flags for `oci://` charts.
+    #[command(flatten)]
+    pub source: crate::commands::registry::ChartSourceFlags,
     /// Post-renderer flags.
     #[command(flatten)]
     pub post_render: crate::commands::plugin::PostRenderArgs,

@@ -376,4 +376,35 @@ fn oci_chart_references_load_for_template_show_and_install() {
         )
     });
     assert_eq!(newest.expect("newest").metadata.version, "0.2.0");
+
+    // `rudder template` takes the oci:// reference with a range, and renders exactly as the
+    // chart directory does.
+    let from_oci = ok(&[
+        "template",
+        "rel",
+        &reference,
+        "--version",
+        "^0.1",
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    let from_dir = ok(&[
+        "template",
+        "rel",
+        s(&common::repo_root().join("testdata/registry/demo")),
+    ]);
+    assert!(!from_dir.is_empty());
+    assert_eq!(from_oci, from_dir);
+    // A digest that is not the chart's is refused with one line.
+    let pinned = format!("{reference}@sha256:{}", "0".repeat(64));
+    let err = fails(&[
+        "template",
+        "rel",
+        &pinned,
+        "--plain-http",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains("sha256:0000"), "{err}");
 }

@@ -31,7 +31,9 @@ pub fn template(args: TemplateArgs, namespace: Option<String>) -> anyhow::Result
         (false, [name, chart]) => (name.clone(), chart.clone()),
         (false, _) => anyhow::bail!("expected [NAME] CHART"),
     };
+    let oci = args.source.oci_source(&chart)?;
     let opts = template::TemplateOptions {
+        oci,
         chart: chart.into(),
         release_name,
         namespace: namespace.unwrap_or_else(|| "default".to_string()),

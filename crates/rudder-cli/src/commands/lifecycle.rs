@@ -27,9 +27,12 @@ pub struct UpgradeArgs {
     /// Release name.
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// The chart (a directory or a .tgz).
+    /// The chart (a directory, a .tgz, or `oci://host/path/name`).
     #[arg(value_name = "CHART")]
     pub chart: PathBuf,
+    /// Chart version and registry flags for `oci://` charts.
+    #[command(flatten)]
+    pub source: super::registry::ChartSourceFlags,
     /// Values flags.
     #[command(flatten)]
     pub values: ValuesArgs,
@@ -196,7 +199,9 @@ fn wait_mode(arg: WaitArg) -> WaitMode {
 }
 
 pub fn upgrade(args: UpgradeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let oci = args.source.oci_source(&args.chart.to_string_lossy())?;
     let mut opts = UpgradeOptions::new(args.name.clone(), args.chart);
+    opts.oci = oci;
     opts.values = value_sources(args.values);
     opts.values_policy = ValuesPolicy::from_flags(
         args.reuse_values,

@@ -23,6 +23,32 @@ pub struct RegistryFlags {
     pub registry_config: Option<PathBuf>,
 }
 
+/// Flags of commands that accept an `oci://` chart reference (`template`, `install`,
+/// `upgrade`).
+#[derive(Debug, Clone, Args)]
+pub struct ChartSourceFlags {
+    /// Version constraint for an `oci://` chart: an exact version or a range such as `^1.2`
+    /// (Helm's Masterminds syntax). The newest version when omitted.
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Registry connection flags.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+}
+
+impl ChartSourceFlags {
+    /// The OCI source for `chart`, or `None` when it is not an `oci://` reference.
+    pub(crate) fn oci_source(&self, chart: &str) -> anyhow::Result<Option<oci::OciSource>> {
+        if !oci::is_oci_reference(chart) {
+            return Ok(None);
+        }
+        Ok(Some(oci::OciSource {
+            version: self.version.clone(),
+            registry: self.registry.options()?,
+        }))
+    }
+}
+
 impl RegistryFlags {
     fn options(&self) -> anyhow::Result<RegistryOptions> {
         Ok(RegistryOptions {

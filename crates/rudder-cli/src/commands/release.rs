@@ -80,7 +80,9 @@ pub(super) fn progress(id: &ObjectRef, status: &ObjectStatus) {
 }
 
 pub fn install(args: InstallArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let oci = args.source.oci_source(&args.chart.to_string_lossy())?;
     let mut opts = InstallOptions::new(args.name, args.chart);
+    opts.oci = oci;
     super::plugin::install_plugins(&args.post_render, &mut opts)?;
     opts.values = value_sources(args.values);
     opts.create_namespace = args.create_namespace;
