@@ -14,14 +14,14 @@ use std::time::Duration;
 use rudder_chart::values_tree::PrepareOptions;
 use rudder_kube::Kube;
 use rudder_kube::wait::WaitObserver;
-use rudder_release::{ApplyMethod, Chart as StoredChart, HookEvent, Info, Release, Status, Time};
+use rudder_release::{HookEvent, Release, Status, Time};
 use rudder_render::{Capabilities, EmptyLookup, Lookup, ReleaseInfo, RenderOptions, Rendered};
 
 use crate::ActionError;
 use crate::kube_lookup::KubeLookup;
 use crate::release_ops::{
-    HookRun, ReleaseClient, WaitMode, apply_owned, install_crds, parse_object, run_hooks,
-    stored_hook, wait_ready,
+    HookRun, NewRecord, ReleaseClient, WaitMode, apply_owned, install_crds, new_record,
+    parse_object, run_hooks, wait_ready,
 };
 use crate::values::ValueSources;
 
@@ -165,30 +165,19 @@ pub async fn install(
     .map_err(|e| ActionError::Task(e.to_string()))?;
     let (rendered, user) = rendered?;
 
-    let now = Time::now();
-    let mut release = Release {
-        name: name.clone(),
-        info: Some(Info {
-            first_deployed: now,
-            last_deployed: now,
-            status: Some(Status::PendingInstall),
-            description: "Initial install underway".to_owned(),
-            notes: rendered.notes.clone().unwrap_or_default(),
-            ..Info::default()
-        }),
-        chart: Some(StoredChart::from_loaded(&chart)),
+    let mut release = new_record(NewRecord {
+        name: &name,
+        namespace: &namespace,
+        revision,
+        chart: &chart,
         config: user,
-        manifest: rendered.manifest_text(),
-        hooks: if opts.no_hooks {
-            Vec::new()
-        } else {
-            rendered.hooks.iter().map(stored_hook).collect()
-        },
-        version: revision,
-        namespace: namespace.clone(),
-        apply_method: Some(ApplyMethod::ServerSide),
-        ..Release::default()
-    };
+        rendered: &rendered,
+        now: Time::now(),
+        first_deployed: None,
+        status: Status::PendingInstall,
+        description: "Initial install underway",
+        hooks: !opts.no_hooks,
+    });
 
     match opts.dry_run {
         DryRun::Client => {

@@ -15,8 +15,8 @@ use rudder_kstatus::{RuleSet, Strategy};
 use rudder_kube::wait::{self, Desired, WaitObserver, WaitOptions};
 use rudder_kube::{ApplyMethod, ApplyOptions, DeleteOptions, dynamic_object};
 use rudder_release::{
-    AnyDriver, DriverKind, Hook, HookDeletePolicy, HookEvent, HookExecution, HookPhase, Release,
-    Storage, StorageOptions, Time,
+    AnyDriver, DriverKind, Hook, HookDeletePolicy, HookEvent, HookExecution, HookPhase, Info,
+    Release, Storage, StorageOptions, Time,
 };
 use serde::Serialize;
 
@@ -466,6 +466,51 @@ pub(crate) async fn install_crds(
         kube.invalidate_discovery();
     }
     Ok(())
+}
+
+/// What a new revision's record is made of (install and upgrade).
+pub(crate) struct NewRecord<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) namespace: &'a str,
+    pub(crate) revision: i64,
+    pub(crate) chart: &'a rudder_chart::Chart,
+    pub(crate) config: rudder_values::Map,
+    pub(crate) rendered: &'a rudder_render::Rendered,
+    /// When this revision is deployed (`last_deployed`).
+    pub(crate) now: Time,
+    /// The release's first deployment; `None` for a first install (then it is `now`).
+    pub(crate) first_deployed: Option<Time>,
+    pub(crate) status: Status,
+    pub(crate) description: &'a str,
+    /// Store the rendered hooks (`false` with `--no-hooks`).
+    pub(crate) hooks: bool,
+}
+
+/// The record of a new revision, in its pending state, applied with server-side apply.
+pub(crate) fn new_record(parts: NewRecord<'_>) -> Release {
+    Release {
+        name: parts.name.to_owned(),
+        info: Some(Info {
+            first_deployed: parts.first_deployed.unwrap_or(parts.now),
+            last_deployed: parts.now,
+            status: Some(parts.status),
+            description: parts.description.to_owned(),
+            notes: parts.rendered.notes.clone().unwrap_or_default(),
+            ..Info::default()
+        }),
+        chart: Some(rudder_release::Chart::from_loaded(parts.chart)),
+        config: parts.config,
+        manifest: parts.rendered.manifest_text(),
+        hooks: if parts.hooks {
+            parts.rendered.hooks.iter().map(stored_hook).collect()
+        } else {
+            Vec::new()
+        },
+        version: parts.revision,
+        namespace: parts.namespace.to_owned(),
+        apply_method: Some(rudder_release::ApplyMethod::ServerSide),
+        ..Release::default()
+    }
 }
 
 /// The stored form of a rendered hook.

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rudder_kube::wait::WaitObserver;
 use rudder_kube::{ApplyOptions, DeleteOptions, DeleteOutcome, Kube, ObjectRef};
-use rudder_release::{ApplyMethod, Chart as StoredChart, HookEvent, Info, Release, Status, Time};
+use rudder_release::{HookEvent, Info, Release, Status, Time};
 use rudder_render::{Capabilities, EmptyLookup, Lookup, ReleaseInfo};
 use rudder_values::Map;
 
@@ -30,8 +30,9 @@ use crate::install::{
 };
 use crate::kube_lookup::KubeLookup;
 use crate::release_ops::{
-    FIELD_MANAGER, HookRun, RESOURCE_POLICY_ANNOTATION, ReleaseClient, WaitMode, apply_options,
-    apply_owned_with, default_namespace, parse_objects, run_hooks, stored_hook, wait_ready,
+    FIELD_MANAGER, HookRun, NewRecord, RESOURCE_POLICY_ANNOTATION, ReleaseClient, WaitMode,
+    apply_options, apply_owned_with, default_namespace, new_record, parse_objects, run_hooks,
+    wait_ready,
 };
 use crate::rollback::{RollbackOptions, rollback};
 use crate::values::ValueSources;
@@ -259,31 +260,19 @@ pub async fn upgrade(
     .await
     .map_err(|e| ActionError::Task(e.to_string()))??;
 
-    let now = Time::now();
-    let first_deployed = base.info.as_ref().map_or(now, |i| i.first_deployed);
-    let mut release = Release {
-        name: name.clone(),
-        info: Some(Info {
-            first_deployed,
-            last_deployed: now,
-            status: Some(Status::PendingUpgrade),
-            description: "Preparing upgrade".to_owned(),
-            notes: rendered.notes.clone().unwrap_or_default(),
-            ..Info::default()
-        }),
-        chart: Some(StoredChart::from_loaded(&chart)),
+    let mut release = new_record(NewRecord {
+        name: &name,
+        namespace: &namespace,
+        revision,
+        chart: &chart,
         config: user,
-        manifest: rendered.manifest_text(),
-        hooks: if opts.no_hooks {
-            Vec::new()
-        } else {
-            rendered.hooks.iter().map(stored_hook).collect()
-        },
-        version: revision,
-        namespace: namespace.clone(),
-        apply_method: Some(ApplyMethod::ServerSide),
-        ..Release::default()
-    };
+        rendered: &rendered,
+        now: Time::now(),
+        first_deployed: base.info.as_ref().map(|i| i.first_deployed),
+        status: Status::PendingUpgrade,
+        description: "Preparing upgrade",
+        hooks: !opts.no_hooks,
+    });
     match opts.dry_run {
         DryRun::Client => {
             release.set_status(Status::PendingUpgrade, "Dry run complete");

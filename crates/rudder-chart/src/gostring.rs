@@ -52,64 +52,8 @@ impl<'de> Deserialize<'de> for GoString {
 
 /// Go's `strconv.FormatFloat(v, 'g', -1, 32)`.
 pub(crate) fn format_float32_g(v: f64) -> String {
-    format_go_g(v, true)
-}
-
-/// Go's `strconv.FormatFloat(v, 'g', -1, 32 or 64)`: the shortest digits that round-trip
-/// at that precision, in `%e` form when the exponent is below -4 or at least 6.
-pub(crate) fn format_go_g(v: f64, single: bool) -> String {
-    let f = if single { f64::from(v as f32) } else { v };
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // Shortest round-trip digits and decimal exponent, from Rust's `{:e}`.
-    let e = if single {
-        format!("{:e}", f as f32)
-    } else {
-        format!("{f:e}")
-    };
-    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let nd = digits.len() as i32;
-    let sign = if neg { "-" } else { "" };
-    if !(-4..6).contains(&exp) {
-        let mut out = format!("{sign}{}", &digits[..1]);
-        if nd > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let es = if exp < 0 { '-' } else { '+' };
-        out.push_str(&format!("e{es}{:02}", exp.abs()));
-        return out;
-    }
-    let dp = exp + 1; // digits before the decimal point
-    let s = if dp <= 0 {
-        format!("0.{}{}", "0".repeat((-dp) as usize), digits)
-    } else if dp >= nd {
-        format!("{}{}", digits, "0".repeat((dp - nd) as usize))
-    } else {
-        format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
-    };
-    format!("{sign}{s}")
+    let v = f64::from(v as f32);
+    rudder_values::goyaml::format_float_g(v, rudder_values::goyaml::FloatSize::F32)
 }
 
 #[cfg(test)]

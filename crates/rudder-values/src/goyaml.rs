@@ -825,11 +825,27 @@ fn format_float64_g(f: f64) -> String {
             "-.inf".into()
         };
     }
-    format_go_g(f)
+    format_float_g(f, FloatSize::F64)
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for finite `f`.
-fn format_go_g(f: f64) -> String {
+/// The precision a float is formatted at: Go's `bitSize` argument of `strconv.FormatFloat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatSize {
+    /// `float32`: the shortest digits that round-trip through an `f32`.
+    F32,
+    /// `float64`.
+    F64,
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, bitSize)`: shortest round-trip digits, exponent form
+/// below 1e-4 and from 1e21 (`1e+06` style), and `NaN`, `+Inf`, `-Inf` as Go spells them.
+pub fn format_float_g(f: f64, size: FloatSize) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
     if f == 0.0 {
         return if f.is_sign_negative() {
             "-0".into()
@@ -838,7 +854,10 @@ fn format_go_g(f: f64) -> String {
         };
     }
     // Shortest round-trip digits and decimal exponent, from Rust's `{:e}`.
-    let e = format!("{f:e}");
+    let e = match size {
+        FloatSize::F32 => format!("{:e}", f as f32),
+        FloatSize::F64 => format!("{f:e}"),
+    };
     let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (neg, mantissa) = match mantissa.strip_prefix('-') {

@@ -128,8 +128,8 @@ pub enum RegistryCommand {
     Logout(LogoutArgs),
 }
 
-/// `rudder registry login`.
-#[derive(Debug, Args)]
+/// `rudder registry login`. Its `Debug` output redacts the password.
+#[derive(Args)]
 pub struct LoginArgs {
     /// Registry host (`host[:port]`).
     #[arg(value_name = "HOST")]
@@ -145,6 +145,18 @@ pub struct LoginArgs {
     pub password_stdin: bool,
     #[command(flatten)]
     pub registry: RegistryFlags,
+}
+
+impl std::fmt::Debug for LoginArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginArgs")
+            .field("host", &self.host)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_stdin", &self.password_stdin)
+            .field("registry", &self.registry)
+            .finish()
+    }
 }
 
 /// `rudder registry logout`.

@@ -123,95 +123,17 @@ pub fn base64_std(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// Go's `json.Marshal` of a template value (HTML-safe escaping of `<`, `>`, `&`).
+/// Go's `json.Marshal` of a template value (HTML-safe escaping of `<`, `>`, `&`), as
+/// Helm's `toJson` produces it. The encoder is Sprig's (shared with `toPrettyJson`).
 pub fn to_go_json(v: &Value) -> Result<String, String> {
-    let mut out = String::new();
-    write_json(&mut out, v)?;
-    Ok(out)
-}
-
-fn write_json(out: &mut String, v: &Value) -> Result<(), String> {
-    match v {
-        Value::Nil => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
-        Value::Uint(u) => out.push_str(&u.to_string()),
-        Value::Byte(b) => out.push_str(&b.to_string()),
-        Value::Float(f) => out.push_str(&go_json_float(*f)?),
-        Value::String(s) => write_json_string(out, s),
-        Value::Bytes(b) => write_json_string(out, &base64_std(b)),
-        Value::List(l) => {
-            out.push('[');
-            for (i, x) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, x)?;
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.entries().iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(out, k);
-                out.push(':');
-                write_json(out, x)?;
-            }
-            out.push('}');
-        }
-        Value::Object(o) => match o.underlying() {
-            Some(u) => write_json(out, &u)?,
-            None => out.push_str("{}"),
+    rudder_sprig::json::encode(
+        v,
+        rudder_sprig::json::JsonOptions {
+            escape_html: true,
+            pretty: false,
         },
-        Value::Func(f) => return Err(format!("json: unsupported type: {}", f.type_name())),
-    }
-    Ok(())
-}
-
-/// Go's `encoding/json` float64 format: `%f`-style between 1e-6 and 1e21, otherwise
-/// exponent form with a two-digit minimum exponent trimmed (`1e+21`, `1e-07`).
-fn go_json_float(f: f64) -> Result<String, String> {
-    use rudder_gotmpl::gofmt::format_float;
-    if !f.is_finite() {
-        return Err(format!(
-            "json: unsupported value: {}",
-            format_float(f, 'g', None)
-        ));
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let s = format_float(f, 'e', None);
-        // Go's JSON encoder turns e-07 into e-7.
-        if let Some(pos) = s.find("e-0") {
-            return Ok(format!("{}e-{}", &s[..pos], &s[pos + 3..]));
-        }
-        return Ok(s);
-    }
-    Ok(format_float(f, 'f', None))
-}
-
-fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
