@@ -15,16 +15,30 @@
 //!   alias) — what a subchart's templates see as `.Values` is
 //!   `values[name]` (recursively), `global` included.
 //!
+//! For a root chart of apiVersion v1/v2, every chart's defaults are decoded with Helm's
+//! number model ([`value_model`], [`rudder_values::model::ValueModel::Helm`]); callers
+//! merge the user's values with the same model.
+//!
 //! Matching Chart.yaml entries to charts in `charts/` follows Helm: by name, and by
 //! version when the entry's `version` is a range this crate can parse; charts in
 //! `charts/` that no entry claims stay, always enabled, ahead of the declared ones.
 
 use rudder_values::coalesce::Warning;
+use rudder_values::model::ValueModel;
 use rudder_values::schema::{self, SchemaError};
 use rudder_values::tree::{self, DependencyRule, EnabledChart, Subchart, TreeError, ValuesTree};
 use rudder_values::{Map, Value};
 
-use crate::Chart;
+use crate::{ApiVersion, Chart};
+
+/// The value model a chart's values follow: Helm's for apiVersion v1/v2 charts (their
+/// templates see Helm's float64s and `--set` int64s), Rudder's exact one for v3.
+pub fn value_model(chart: &Chart) -> ValueModel {
+    match chart.metadata.api_version {
+        ApiVersion::V3 => ValueModel::Exact,
+        _ => ValueModel::Helm,
+    }
+}
 
 /// What [`prepare`] returns.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +107,7 @@ pub fn prepare_with(
             return Err(PrepareError::UserValuesNotAMap { found: kind(other) });
         }
     };
-    let tree = build_tree(chart, chart.metadata.name.clone())?;
+    let tree = build_tree(chart, chart.metadata.name.clone(), value_model(chart))?;
     let resolved = tree::resolve(tree, &user)?;
     let pruned = prune(chart, &resolved.enabled);
     if !options.skip_schema_validation {
@@ -142,9 +156,16 @@ fn version_matches(range: &str, version: &str) -> bool {
     req.matches(&ver)
 }
 
-fn build_tree(chart: &Chart, name: String) -> Result<ValuesTree, PrepareError> {
+fn build_tree(chart: &Chart, name: String, model: ValueModel) -> Result<ValuesTree, PrepareError> {
     let values = match &chart.values {
-        Value::Object(m) => m.clone(),
+        Value::Object(m) => {
+            let mut v = Value::Object(m.clone());
+            model.from_yaml(&mut v);
+            match v {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            }
+        }
         _ => Map::new(),
     };
     let declared = &chart.metadata.dependencies;
@@ -155,7 +176,7 @@ fn build_tree(chart: &Chart, name: String) -> Result<ValuesTree, PrepareError> {
     for (i, sub) in chart.dependencies.iter().enumerate() {
         if !declared.iter().any(|d| claims(sub, d)) {
             children.push(Subchart {
-                chart: build_tree(sub, sub.metadata.name.clone())?,
+                chart: build_tree(sub, sub.metadata.name.clone(), model)?,
                 rule: None,
                 source: i,
             });
@@ -179,7 +200,7 @@ fn build_tree(chart: &Chart, name: String) -> Result<ValuesTree, PrepareError> {
             d.alias.clone()
         };
         children.push(Subchart {
-            chart: build_tree(sub, name)?,
+            chart: build_tree(sub, name, model)?,
             rule: Some(DependencyRule {
                 condition: d.condition.clone(),
                 tags: d.tags.clone(),

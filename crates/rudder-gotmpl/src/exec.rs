@@ -1063,7 +1063,7 @@ impl<'t> State<'t> {
             (v, PType::Reflect | PType::Go(ArgType::Any)) => Ok(v),
             (Rv::Val(v, iface), PType::Go(t)) => {
                 if t.accepts(&v) {
-                    return Ok(Rv::concrete(v));
+                    return Ok(Rv::concrete(assign(t, v)));
                 }
                 let got = if let Value::Nil = v {
                     "interface {}".to_string()
@@ -1292,6 +1292,15 @@ fn zero_of(_t: ArgType) -> Rv {
     Rv::iface(Value::Nil)
 }
 
+/// Go's assignment of an accepted value to a parameter of type `t`: a named map type (Helm's
+/// `common.Values`) becomes a plain `map[string]interface{}`.
+fn assign(t: ArgType, v: Value) -> Value {
+    match (t, v) {
+        (ArgType::Map, Value::Map(m)) if m.type_name().is_some() => Value::Map(m.unnamed()),
+        (_, v) => v,
+    }
+}
+
 fn int_like(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) | Value::Int64(i) => Some(*i),
@@ -1312,7 +1321,7 @@ fn prepare_arg(v: Rv, t: ArgType) -> Result<Value, String> {
         }
         Rv::Val(v, _) => {
             if t.accepts(&v) {
-                return Ok(v);
+                return Ok(assign(t, v));
             }
             if let Some(i) = int_like(&v) {
                 match t {

@@ -74,7 +74,10 @@ impl Value {
             Value::String(_) => "string".to_string(),
             Value::Bytes(_) => "[]uint8".to_string(),
             Value::List(_) => "[]interface {}".to_string(),
-            Value::Map(_) => "map[string]interface {}".to_string(),
+            Value::Map(m) => m
+                .type_name()
+                .unwrap_or("map[string]interface {}")
+                .to_string(),
             Value::Object(o) => o.type_name(),
             Value::Func(f) => f.type_name(),
         }
@@ -142,11 +145,12 @@ impl Value {
                     || (a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y)))
             }
             (Value::Map(a), Value::Map(b)) => {
-                a.ptr_eq(b)
-                    || (a.len() == b.len()
-                        && a.entries()
-                            .iter()
-                            .all(|(k, x)| b.get(k).is_some_and(|y| x.deep_equal(&y))))
+                a.type_name() == b.type_name()
+                    && (a.ptr_eq(b)
+                        || (a.len() == b.len()
+                            && a.entries()
+                                .iter()
+                                .all(|(k, x)| b.get(k).is_some_and(|y| x.deep_equal(&y)))))
             }
             (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
             _ => false,
@@ -203,8 +207,15 @@ impl From<Map> for Value {
 
 /// A Go `map[string]interface{}`: a shared, mutable, string-keyed map. Clones share the same map (as
 /// copies of a Go map value do); use [`Map::shallow_copy`] for an independent one.
+///
+/// A map may carry a Go named type over `map[string]interface{}` (Helm's `common.Values`): only
+/// `typeOf`/`%T`, `deepEqual` and errors see the name; passing the map to a host function parameter of
+/// type `map[string]interface{}` converts it to the unnamed type, as Go's assignment does.
 #[derive(Clone, Default)]
-pub struct Map(Arc<RwLock<BTreeMap<String, Value>>>);
+pub struct Map {
+    entries: Arc<RwLock<BTreeMap<String, Value>>>,
+    name: Option<Arc<str>>,
+}
 
 impl Map {
     /// A new empty map.
@@ -212,12 +223,33 @@ impl Map {
         Map::default()
     }
 
+    /// The same map (shared entries) as a value of the Go named type `name`.
+    pub fn named(&self, name: &str) -> Map {
+        Map {
+            entries: Arc::clone(&self.entries),
+            name: Some(name.into()),
+        }
+    }
+
+    /// The same map (shared entries) as a plain `map[string]interface{}`.
+    pub fn unnamed(&self) -> Map {
+        Map {
+            entries: Arc::clone(&self.entries),
+            name: None,
+        }
+    }
+
+    /// The Go named type of this map, if it has one.
+    pub fn type_name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     fn read(&self) -> RwLockReadGuard<'_, BTreeMap<String, Value>> {
-        self.0.read().unwrap_or_else(|e| e.into_inner())
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<String, Value>> {
-        self.0.write().unwrap_or_else(|e| e.into_inner())
+        self.entries.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The value stored under `key`.
@@ -285,19 +317,22 @@ impl Map {
 
     /// Whether both handles refer to the same map.
     pub fn ptr_eq(&self, other: &Map) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.entries, &other.entries)
     }
 }
 
 impl From<BTreeMap<String, Value>> for Map {
     fn from(m: BTreeMap<String, Value>) -> Self {
-        Map(Arc::new(RwLock::new(m)))
+        Map {
+            entries: Arc::new(RwLock::new(m)),
+            name: None,
+        }
     }
 }
 
 impl fmt::Debug for Map {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.try_read() {
+        match self.entries.try_read() {
             Ok(m) => f.debug_map().entries(m.iter()).finish(),
             Err(_) => f.write_str("Map { <locked> }"),
         }
@@ -341,5 +376,26 @@ pub trait Object: Send + Sync + fmt::Debug {
     /// `slice`, truthiness and printing then use it, while methods still come from the object.
     fn underlying(&self) -> Option<Value> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_maps_share_entries_but_not_their_type() {
+        let plain = Map::new();
+        plain.insert("a", Value::Int(1));
+        let named = plain.named("common.Values");
+        assert_eq!(Value::Map(named.clone()).type_name(), "common.Values");
+        assert_eq!(
+            Value::Map(named.unnamed()).type_name(),
+            "map[string]interface {}"
+        );
+        named.insert("b", Value::Int(2));
+        assert_eq!(plain.len(), 2, "entries are shared");
+        assert!(!Value::Map(named.clone()).deep_equal(&Value::Map(plain.shallow_copy())));
+        assert!(Value::Map(named.unnamed()).deep_equal(&Value::Map(plain.shallow_copy())));
     }
 }

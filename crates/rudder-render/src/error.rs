@@ -81,9 +81,10 @@ pub enum RenderError {
         /// The parent's apiVersion.
         parent_api_version: String,
     },
-    /// The chart's `kubeVersion` constraint rejects the target Kubernetes version.
+    /// The top-level chart's `kubeVersion` constraint rejects the target Kubernetes
+    /// version (Helm's wording; only the top-level chart is checked, so no name).
     #[error(
-        "chart {chart} requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube_version}"
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube_version}"
     )]
     KubeVersion {
         /// Chart name.
@@ -92,6 +93,14 @@ pub enum RenderError {
         constraint: String,
         /// The target version.
         kube_version: String,
+    },
+    /// `--kube-version` is not a Kubernetes version (Helm's wording).
+    #[error("invalid kube version '{given}': {reason}")]
+    InvalidKubeVersion {
+        /// The flag's value.
+        given: String,
+        /// Why it does not parse (k8s.io/apimachinery's generic version rules).
+        reason: String,
     },
     /// Library charts render nothing and cannot be installed.
     #[error("chart {chart}: library charts are not installable")]

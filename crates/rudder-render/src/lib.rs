@@ -90,6 +90,54 @@ impl Default for Capabilities {
     }
 }
 
+impl Capabilities {
+    /// Parses a `--kube-version` flag as Helm 4 does (k8s.io/apimachinery's generic
+    /// versions: an optional `v`, at least two dot-separated numbers, the first without a
+    /// leading zero, then anything). The result keeps what follows the numbers and gets a
+    /// leading `v`: `1.29.3` → `v1.29.3`, `v1.30.0-gke.100` stays as it is.
+    ///
+    /// # Errors
+    /// [`RenderError::InvalidKubeVersion`] with Helm's reason text.
+    pub fn parse_kube_version(given: &str) -> Result<String, RenderError> {
+        let invalid = |reason: String| RenderError::InvalidKubeVersion {
+            given: given.to_string(),
+            reason,
+        };
+        let body = given.trim_start();
+        let body = body.strip_prefix('v').unwrap_or(body);
+        let numbers_end = body
+            .char_indices()
+            .scan(false, |after_dot, (i, c)| {
+                let ok = c.is_ascii_digit() || (c == '.' && !*after_dot);
+                *after_dot = c == '.';
+                ok.then_some(i + c.len_utf8())
+            })
+            .last()
+            .unwrap_or(0);
+        // The numbers end on a digit: a trailing dot belongs to the rest.
+        let numbers = body[..numbers_end].trim_end_matches('.');
+        if numbers.is_empty() || numbers.starts_with('.') {
+            return Err(invalid(format!("could not parse {given:?} as version")));
+        }
+        let components: Vec<&str> = numbers.split('.').collect();
+        if components.len() < 2 {
+            return Err(invalid(format!("illegal version string {given:?}")));
+        }
+        let first = components[0];
+        if first.len() > 1 && first.starts_with('0') {
+            return Err(invalid(format!(
+                "illegal zero-prefixed version component {first:?} in {given:?}"
+            )));
+        }
+        let trimmed = given.trim_start();
+        Ok(if trimmed.starts_with('v') {
+            trimmed.to_string()
+        } else {
+            format!("v{trimmed}")
+        })
+    }
+}
+
 /// The API versions Helm 4.1.4 reports without a cluster (its client-go scheme), as
 /// printed by `helm template` with `{{ .Capabilities.APIVersions }}`.
 pub const DEFAULT_API_VERSIONS: &[&str] = &[
@@ -341,4 +389,30 @@ pub fn render_with(
         v3::check(chart, &mut rendered)?;
     }
     Ok(rendered)
+}
+
+#[cfg(test)]
+mod kube_version_tests {
+    use super::Capabilities;
+
+    #[test]
+    fn kube_version_flags_parse_like_helm() {
+        let ok = |s: &str| Capabilities::parse_kube_version(s).unwrap();
+        assert_eq!(ok("1.29.3"), "v1.29.3");
+        assert_eq!(ok("v1.30.0-gke.100"), "v1.30.0-gke.100");
+        assert_eq!(ok("1.30"), "v1.30");
+        let err = |s: &str| Capabilities::parse_kube_version(s).unwrap_err().to_string();
+        assert_eq!(
+            err("banana"),
+            r#"invalid kube version 'banana': could not parse "banana" as version"#
+        );
+        assert_eq!(
+            err("1"),
+            r#"invalid kube version '1': illegal version string "1""#
+        );
+        assert_eq!(
+            err("01.2"),
+            r#"invalid kube version '01.2': illegal zero-prefixed version component "01" in "01.2""#
+        );
+    }
 }

@@ -69,7 +69,7 @@ fn render_one(chart_dir: &Path, values_file: &Path) -> Result<String, String> {
     args.push(values_file.display().to_string());
     let flags = parse_flags(&args, Path::new("/"))?;
     let (chart, values) = load_prepared(chart_dir, &flags)?;
-    Ok(match render(&chart, &values, &flags.render_options()) {
+    Ok(match render(&chart, &values, &flags.render_options()?) {
         Ok(r) => r.template_output(&flags.output_options()),
         Err(e) => {
             format!("# error\n{}\n", helm_error(&e))

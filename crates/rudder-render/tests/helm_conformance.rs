@@ -108,7 +108,11 @@ fn materialise(root: &Path, case: &Case, template: &str) -> std::path::PathBuf {
 fn run(root: &Path, case: &Case) -> Result<Result<String, String>, String> {
     let probe = materialise(root, case, "");
     let flags: Flags = parse_flags(&case.flags, &probe)?;
-    let options = flags.render_options();
+    let options = match flags.render_options() {
+        Ok(options) => options,
+        Err(flag_error) if case.expect == "error" => return Ok(Err(flag_error)),
+        Err(flag_error) => return Err(flag_error),
+    };
     if case.expect == "error" {
         let dir = materialise(root, case, &case.tpl);
         let (chart, values) = load_prepared(&dir, &flags)?;
@@ -206,4 +210,64 @@ fn helm_conformance_cases() {
         total,
         &failures,
     );
+}
+
+/// Every function Helm 4.1.4 registers (`functions.txt`: Sprig, Helm's additions, Go's
+/// builtins) is defined in Rudder's Go engine, and is called by at least one case.
+#[test]
+fn every_helm_function_is_registered_and_exercised() {
+    let base = repo_root().join("testdata/helm-conformance");
+    let inventory = std::fs::read_to_string(base.join("functions.txt")).expect("functions.txt");
+    let names: Vec<&str> = inventory
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(names.len() >= 230, "only {} functions listed", names.len());
+
+    // Registered: a template calling each one (never executed) must parse.
+    let calls: String = names.iter().map(|n| format!("{{{{ {n} }}}}")).collect();
+    let case = Case {
+        name: "registry".into(),
+        tpl: String::new(),
+        values: String::new(),
+        flags: Vec::new(),
+        files: BTreeMap::new(),
+        chart: String::new(),
+        expect: "output".into(),
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = materialise(
+        tmp.path(),
+        &case,
+        &format!("{{{{ if false }}}}{calls}{{{{ end }}}}"),
+    );
+    let flags = Flags::default();
+    let (chart, values) = load_prepared(&dir, &flags).expect("chart");
+    let set = TemplateSet::from_chart(&chart, &values);
+    if let Err(e) = GoTemplateEngine.render(&set, &flags.render_options().expect("options")) {
+        panic!("not every Helm function is defined: {}", helm_error(&e));
+    }
+
+    // Exercised: each name appears as a call inside an action of some case.
+    let mut actions = String::new();
+    for entry in std::fs::read_dir(base.join("cases")).expect("cases dir") {
+        for c in load_cases(&entry.expect("entry").path()) {
+            let text = c.tpl + &c.files.into_values().collect::<String>();
+            for part in text.split("{{").skip(1) {
+                actions.push_str(part.split("}}").next().unwrap_or(""));
+                actions.push(' ');
+            }
+        }
+    }
+    let unused: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| {
+            let re = regex::Regex::new(&format!(r"(^|[^\w.$]){}($|\W)", regex::escape(n)))
+                .expect("regex");
+            !re.is_match(&actions)
+        })
+        .collect();
+    assert!(unused.is_empty(), "functions without a case: {unused:?}");
 }

@@ -305,8 +305,10 @@ pub(crate) fn register(r: &mut Reg) {
         }
         let mut cur = dict.clone();
         for (i, k) in keys.iter().enumerate() {
+            // A type assertion: a named map type (Helm's `common.Values`) is not a
+            // `map[string]interface{}`.
             let Some(m) = (match &cur {
-                Value::Map(m) => Some(m.clone()),
+                Value::Map(m) if m.type_name().is_none() => Some(m.clone()),
                 _ => None,
             }) else {
                 return Err(FuncError::new(format!(

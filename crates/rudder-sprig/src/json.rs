@@ -297,13 +297,27 @@ impl Parser<'_> {
                         return Ok(v);
                     }
                 }
-                if self.b.len() - self.i < 5 {
-                    return Err(self.eof());
+                // Go's scanner: the first byte picks the literal; the first byte that
+                // differs is reported with the byte it expected.
+                let lit = match c {
+                    b't' => "true",
+                    b'f' => "false",
+                    _ => "null",
+                };
+                for (k, want) in lit.bytes().enumerate().skip(1) {
+                    match self.b.get(self.i + k) {
+                        None => return Err(self.eof()),
+                        Some(&got) if got != want => {
+                            return Err(format!(
+                                "invalid character {} in literal {lit} (expecting {})",
+                                quote_char(got),
+                                quote_char(want)
+                            ));
+                        }
+                        Some(_) => {}
+                    }
                 }
-                Err(format!(
-                    "invalid character {} in literal",
-                    quote_char(self.b[self.i + 1])
-                ))
+                Err(self.eof())
             }
             b'-' | b'0'..=b'9' => {
                 let start = self.i;

@@ -37,16 +37,10 @@ const HELM_ONLY: &[&str] = &[
 ];
 
 /// Cases known to differ, with the reason (kept honest: each one is re-checked and must still fail).
-const KNOWN: &[(&str, &str)] = &[
-    (
-        "syntax/dot-at-root-keys",
-        "Helm's top-level objects (.Chart, .Release, ...) are not in this harness",
-    ),
-    (
-        "values/values-type",
-        ".Values is Helm's common.Values type, not a plain map, in Helm",
-    ),
-];
+const KNOWN: &[(&str, &str)] = &[(
+    "syntax/dot-at-root-keys",
+    "Helm's top-level objects (.Chart, .Release, ...) are not in this harness",
+)];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/helm-conformance")
@@ -136,8 +130,13 @@ fn run_case(name: &str, tpl: &str, values: &Value, golden: &J) -> Outcome {
     let file = format!("conf/templates/{name}.yaml");
     let mut t = templates();
     let mut dot = BTreeMap::new();
-    dot.insert("Values".to_string(), values.clone());
-    let dot = Value::Map(Map::from(dot));
+    // `.` and `.Values` are Helm's named map type `common.Values`.
+    let values = match values {
+        Value::Map(m) => Value::Map(m.named("common.Values")),
+        other => other.clone(),
+    };
+    dot.insert("Values".to_string(), values);
+    let dot = Value::Map(Map::from(dot).named("common.Values"));
     let result = t
         .parse(&file, tpl)
         .map_err(|e| e.to_string())

@@ -7,6 +7,7 @@
 //!   files merged document by document;
 //! - [`strvals`]: the `--set`, `--set-string`, `--set-json`, `--set-file` and
 //!   `--set-literal` grammar and type inference;
+//! - [`model`]: Rudder's exact number model or Helm's float64 one (v1/v2 charts);
 //! - [`options`]: assembling the user's values from `-f` files and those flags in Helm's
 //!   order;
 //! - [`goyaml`]: the go-yaml v2 emitter behind `sigs.k8s.io/yaml` (Helm's `toYaml`, Chart.yaml);
@@ -20,12 +21,14 @@
 //! [`Value`] trees, warnings, or typed errors.
 //!
 //! Values are held as [`serde_json::Value`] with sorted maps, which is how Helm sees
-//! them after its YAML → JSON round trip. Unlike Helm, integers stay integers (Helm turns
-//! every number from YAML or JSON into a float64); renderers that need Helm's printing of
-//! numbers must apply it themselves.
+//! them after its YAML → JSON round trip. By default integers stay integers (Helm turns
+//! every number from YAML or JSON into a float64); callers that render v1/v2 charts
+//! select [`model::ValueModel::Helm`], under which the tree holds Helm's float64s and
+//! `--set`'s int64s.
 
 pub mod coalesce;
 pub mod goyaml;
+pub mod model;
 pub mod options;
 pub mod schema;
 pub mod strvals;

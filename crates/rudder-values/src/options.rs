@@ -7,8 +7,11 @@
 //! starts with `{` is a whole JSON object merged like a values file.
 //!
 //! Files are passed in as text; `--set-file` paths are resolved by a caller closure.
+//! [`ValueOptions::model`] selects Helm's number model for v1/v2 charts (file and JSON
+//! numbers `f64`, `--set` integers `i64`; see [`crate::model`]).
 
 use crate::coalesce::merge_maps;
+use crate::model::ValueModel;
 use crate::strvals::{self, FileReader, SetError, SetKind};
 use crate::yaml::{self, YamlError};
 use crate::{Map, Value};
@@ -37,6 +40,8 @@ pub struct ValueOptions {
     pub set_file: Vec<String>,
     /// `--set-literal`.
     pub set_literal: Vec<String>,
+    /// How numbers and keys decoded from files and `--set-json` are represented.
+    pub model: ValueModel,
 }
 
 /// Why the user's values could not be assembled.
@@ -72,7 +77,11 @@ impl ValueOptions {
     pub fn merge(&self, read_file: &mut FileReader<'_>) -> Result<Map, OptionsError> {
         let mut base = Map::new();
         for f in &self.files {
-            merge_maps(&mut base, yaml::load_values(&f.text, &f.origin)?);
+            let mut doc = Value::Object(yaml::load_values(&f.text, &f.origin)?);
+            self.model.from_yaml(&mut doc);
+            if let Value::Object(m) = doc {
+                merge_maps(&mut base, m);
+            }
         }
         for input in &self.set_json {
             let trimmed = input.trim();
@@ -82,9 +91,19 @@ impl ValueOptions {
                         input: input.clone(),
                         message: e.to_string(),
                     })?;
-                merge_maps(&mut base, obj);
+                let mut doc = Value::Object(obj);
+                self.model.from_json(&mut doc);
+                if let Value::Object(m) = doc {
+                    merge_maps(&mut base, m);
+                }
             } else {
-                set_into(&mut base, input, "--set-json", SetKind::Json)?;
+                strvals::parse_into_with(input, &mut base, SetKind::Json, self.model).map_err(
+                    |source| OptionsError::Set {
+                        flag: "--set-json",
+                        input: input.clone(),
+                        source,
+                    },
+                )?;
             }
         }
         for input in &self.set {
@@ -150,6 +169,7 @@ mod tests {
             set_string: vec!["s=1".into()],
             set_file: vec!["f=path".into()],
             set_literal: vec!["l=a,b".into()],
+            model: ValueModel::Exact,
         };
         let mut reader = |p: &str| Ok(Value::String(format!("content of {p}")));
         let m = opts.merge(&mut reader).unwrap();
@@ -158,6 +178,24 @@ mod tests {
             json!({"x": 2, "y": {"a": 1, "b": 2}, "j": [1], "k": false, "s": "1",
                    "f": "content of path", "l": "a,b"})
         );
+    }
+
+    #[test]
+    fn helm_model_keeps_set_integers_int64() {
+        let opts = ValueOptions {
+            files: vec![ValuesFile {
+                origin: "a.yaml".into(),
+                text: "f: 3\non: 1\n".into(),
+            }],
+            set_json: vec!["j=4".into(), r#"{"o": 5}"#.into()],
+            set: vec!["s=3,l={1,x}".into()],
+            model: ValueModel::Helm,
+            ..Default::default()
+        };
+        let m = opts.merge(&mut no_files).unwrap();
+        assert!(m["f"].is_f64() && m["j"].is_f64() && m["o"].is_f64());
+        assert!(m["true"].is_f64(), "YAML key `on` renamed as Helm does");
+        assert!(m["s"].is_i64() && m["l"][0].is_i64());
     }
 
     #[test]

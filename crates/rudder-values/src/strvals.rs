@@ -18,6 +18,7 @@
 //! This module reads no files: [`SetKind::File`] values are resolved by the caller's
 //! closure.
 
+use crate::model::ValueModel;
 use crate::{Map, Value};
 
 /// Largest list index a set line may use (Helm's `strvals.MaxIndex`).
@@ -130,10 +131,22 @@ pub enum SetError {
 
 /// Parses one set line into `dest`, overwriting keys it sets (Helm's `ParseInto` family).
 pub fn parse_into(line: &str, dest: &mut Map, kind: SetKind<'_>) -> Result<(), SetError> {
+    parse_into_with(line, dest, kind, ValueModel::Exact)
+}
+
+/// [`parse_into`] with a [`ValueModel`] for the values it decodes from JSON
+/// ([`SetKind::Json`]); `--set` integers are `i64` under every model.
+pub fn parse_into_with(
+    line: &str,
+    dest: &mut Map,
+    kind: SetKind<'_>,
+    model: ValueModel,
+) -> Result<(), SetError> {
     let mut p = Parser {
         input: line.chars().collect(),
         pos: 0,
         kind,
+        model,
     };
     loop {
         match p.key(dest, 0) {
@@ -190,6 +203,7 @@ struct Parser<'a> {
     input: Vec<char>,
     pos: usize,
     kind: SetKind<'a>,
+    model: ValueModel,
 }
 
 fn kind_name(v: &Value) -> &'static str {
@@ -398,7 +412,10 @@ impl Parser<'_> {
         let rest: String = self.input[self.pos..].iter().collect();
         let mut stream = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();
         let value = match stream.next() {
-            Some(Ok(v)) => v,
+            Some(Ok(mut v)) => {
+                self.model.from_json(&mut v);
+                v
+            }
             Some(Err(e)) => {
                 return Err(SetError::Json {
                     key: key.to_string(),

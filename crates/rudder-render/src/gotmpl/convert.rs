@@ -2,66 +2,57 @@
 //!
 //! # Number model
 //!
-//! Helm decodes values files through YAML → JSON, so every number a template sees is a
-//! Go `float64` (`1000000` prints `1e+06`, `eq .Values.replicas 3` is a type error).
-//! Numbers given with `--set` are `int64` in Helm. Rudder's value tree
-//! ([`rudder_values::Value`]) keeps integers as integers whatever their origin and does
-//! not record where a value came from, so this module converts **every** number to
-//! `float64`: values-file numbers behave exactly as in Helm, while `--set replicas=3`
-//! also reaches templates as a `float64` (a documented deviation; the cases that show it
-//! are listed in `tests/helm_conformance/known_failures.txt`).
+//! Helm decodes values files through YAML → JSON, so a number from a file is a Go
+//! `float64` (`1000000` prints `1e+06`, `eq .Values.replicas 3` is a type error), while an
+//! integer given with `--set` is an `int64`. For v1/v2 charts the value tree already holds
+//! exactly that ([`rudder_values::model::ValueModel::Helm`]: file numbers are `f64`,
+//! `--set` integers `i64`, YAML 1.1 boolean keys renamed), so [`values_to_go`] maps `f64`
+//! to `float64` and `i64` to `int64`. Data decoded inside templates (`fromJson`,
+//! `fromYaml`, `lookup`) goes through [`data_to_go`]: every number a `float64`.
 //!
-//! # YAML 1.1 keys
-//!
-//! go-yaml v2 reads the plain keys `y`, `n`, `yes`, `no`, `on`, `off`, `true`, `false`
-//! (in any of their YAML 1.1 spellings) as booleans, which become the JSON keys `"true"`
-//! and `"false"`. [`values_to_go`] renames such keys the same way.
+//! `.Values`, `.` and `.Template` are Helm's named map type `common.Values`
+//! ([`VALUES_TYPE`]).
 
 use std::collections::BTreeMap;
 
 use rudder_gotmpl::Value;
 use rudder_values::goyaml::Node;
 
-/// The JSON key go-yaml v2 gives a plain YAML 1.1 boolean key, if `key` is one.
-fn yaml11_bool_key(key: &str) -> Option<&'static str> {
-    match key {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "True" | "TRUE" => Some("true"),
-        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "False" | "FALSE" => Some("false"),
-        _ => None,
+/// Helm's named map type for `.`, `.Values` and `.Template`.
+pub const VALUES_TYPE: &str = "common.Values";
+
+/// Converts chart values to template values (see the module docs): `f64` numbers become
+/// `float64`, `i64` ones (`--set` integers) `int64`; the top level is a `common.Values`.
+pub fn values_to_go(v: &serde_json::Value) -> Value {
+    match json_to_go(v, true) {
+        Value::Map(m) => Value::Map(m.named(VALUES_TYPE)),
+        other => other,
     }
 }
 
-/// Converts chart values to template values: numbers become `float64`, YAML 1.1 boolean
-/// keys become `"true"`/`"false"` (see the module docs).
-pub fn values_to_go(v: &serde_json::Value) -> Value {
-    json_to_go(v, true)
-}
-
 /// Converts JSON-shaped data (lookup results, parsed JSON/YAML) to template values with
-/// every number a `float64`; keys are kept.
+/// every number a `float64`.
 pub fn data_to_go(v: &serde_json::Value) -> Value {
     json_to_go(v, false)
 }
 
-fn json_to_go(v: &serde_json::Value, rename_keys: bool) -> Value {
+fn json_to_go(v: &serde_json::Value, keep_int64: bool) -> Value {
     match v {
         serde_json::Value::Null => Value::Nil,
         serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) if keep_int64 => Value::Int64(i),
+            _ => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
         serde_json::Value::String(s) => Value::from(s.as_str()),
         serde_json::Value::Array(a) => {
-            Value::list(a.iter().map(|x| json_to_go(x, rename_keys)).collect())
+            Value::list(a.iter().map(|x| json_to_go(x, keep_int64)).collect())
         }
         serde_json::Value::Object(m) => {
-            let mut out = BTreeMap::new();
-            for (k, x) in m {
-                let key = if rename_keys {
-                    yaml11_bool_key(k).unwrap_or(k)
-                } else {
-                    k
-                };
-                out.insert(key.to_string(), json_to_go(x, rename_keys));
-            }
+            let out: BTreeMap<String, Value> = m
+                .iter()
+                .map(|(k, x)| (k.clone(), json_to_go(x, keep_int64)))
+                .collect();
             Value::map(out)
         }
     }
@@ -141,9 +132,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_become_float64_and_yaml11_keys_are_renamed() {
-        let v = values_to_go(&serde_json::json!({"y": 1, "n": {"a": 2}, "x": [3]}));
-        assert_eq!(v.to_go_string(), "map[false:map[a:2] true:1 x:[3]]");
+    fn set_integers_stay_int64_and_floats_float64() {
+        let mut tree = serde_json::json!({"f": 1000000, "k": {"a": 2}});
+        rudder_values::model::ValueModel::Helm.from_yaml(&mut tree);
+        tree["s"] = serde_json::json!(1000000);
+        let v = values_to_go(&tree);
+        assert_eq!(v.type_name(), "common.Values");
+        assert_eq!(v.to_go_string(), "map[f:1e+06 k:map[a:2] s:1000000]");
         assert_eq!(
             data_to_go(&serde_json::json!({"y": 1000000})).to_go_string(),
             "map[y:1e+06]"

@@ -76,6 +76,27 @@ fn go_json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// Go's `json.Unmarshal` of `text` into a variable of type `target` (a map or a slice):
+/// syntax errors in Go's words first, then the type check; JSON `null` gives an empty
+/// value of the target type.
+fn decode_go_json(text: &str, target: &str) -> Result<Value, String> {
+    let v = rudder_sprig::json::decode(text)?;
+    let kind = match &v {
+        Value::Map(_) if target.starts_with("map") => return Ok(v),
+        Value::List(_) if target.starts_with('[') => return Ok(v),
+        Value::Nil if target.starts_with("map") => return Ok(Value::Map(Map::new())),
+        Value::Nil => return Ok(Value::list(Vec::new())),
+        Value::Map(_) => "object",
+        Value::List(_) => "array",
+        Value::String(_) => "string",
+        Value::Bool(_) => "bool",
+        _ => "number",
+    };
+    Err(format!(
+        "json: cannot unmarshal {kind} into Go value of type {target}"
+    ))
+}
+
 fn as_map(v: serde_json::Value, prefix: &str) -> Result<Value, String> {
     match v {
         serde_json::Value::Object(_) => Ok(data_to_go(&v)),
@@ -279,9 +300,7 @@ pub(crate) fn helm_functions(lookup: Arc<dyn Lookup>) -> Vec<(String, Function)>
     out.push((
         "fromJson",
         Function::new(vec![S], None, |_, args| {
-            Ok(serde_json::from_str::<serde_json::Value>(arg_str(args, 0))
-                .map_err(|e| e.to_string())
-                .and_then(|v| as_map(v, ""))
+            Ok(decode_go_json(arg_str(args, 0), "map[string]interface {}")
                 .unwrap_or_else(error_map))
         })
         .with_type_name("func(string) map[string]interface {}"),
@@ -289,9 +308,7 @@ pub(crate) fn helm_functions(lookup: Arc<dyn Lookup>) -> Vec<(String, Function)>
     out.push((
         "fromJsonArray",
         Function::new(vec![S], None, |_, args| {
-            Ok(serde_json::from_str::<serde_json::Value>(arg_str(args, 0))
-                .map_err(|e| e.to_string())
-                .and_then(|v| as_list(v, ""))
+            Ok(decode_go_json(arg_str(args, 0), "[]interface {}")
                 .unwrap_or_else(|e| Value::list(vec![Value::from(e)])))
         })
         .with_type_name("func(string) []interface {}"),

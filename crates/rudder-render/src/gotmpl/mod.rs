@@ -91,8 +91,8 @@ impl TemplateEngine for GoTemplateEngine {
             let template = Map::new();
             template.insert("Name", Value::from(t.name.as_str()));
             template.insert("BasePath", Value::from(scope.base_path()));
-            dot.insert("Template", Value::Map(template));
-            match templates.execute(&t.name, &Value::Map(dot)) {
+            dot.insert("Template", Value::Map(template.named(convert::VALUES_TYPE)));
+            match templates.execute(&t.name, &Value::Map(dot.named(convert::VALUES_TYPE))) {
                 Ok(out) => outputs[i] = Some(out.replace("<no value>", "")),
                 Err(e) => return Err(exec_error(&t.name, &e.message)),
             }
