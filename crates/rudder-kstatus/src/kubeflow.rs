@@ -23,6 +23,8 @@
 //! | `sparkoperator.k8s.io/ScheduledSparkApplication` | `scheduleState: Scheduled` | `FailedValidation` |
 //! | `sparkoperator.k8s.io/SparkConnect` | `state: Ready` | `state: Failed` |
 //! | `kubeflow.org/Experiment` (Katib) | `Succeeded=True` | `Failed=True` |
+//! | `kubeflow.org/Trial` (Katib) | `Succeeded=True`, `EarlyStopped=True` | `Failed=True`, `Killed=True`, `MetricsUnavailable=True` |
+//! | `kubeflow.org/Suggestion` (Katib) | `Succeeded=True`, or `Running=True` with `DeploymentReady=True` | `Failed=True` |
 //! | `kubeflow.org/Notebook` | `Ready=True` | — |
 //! | `kubeflow.org/Workspace` | `state` `Running`, `Paused` | `state: Error` |
 //! | `pipelines.kubeflow.org/PipelineVersion` | `PipelineVersionStatus` reason `READY` | — |
@@ -45,7 +47,7 @@ type RuleFn = fn(&Value, &RuleContext<'_>) -> Result<ObjectStatus, Error>;
 
 /// Registers the Kubeflow rules into `set`.
 pub(crate) fn register(set: &mut RuleSet) {
-    let table: [(&str, &str, RuleFn); 16] = [
+    let table: [(&str, &str, RuleFn); 18] = [
         ("trainer.kubeflow.org", "TrainJob", train_job),
         ("trainer.kubeflow.org", "TrainingRuntime", always_ready),
         (
@@ -74,6 +76,8 @@ pub(crate) fn register(set: &mut RuleSet) {
         ),
         ("sparkoperator.k8s.io", "SparkConnect", spark_connect),
         ("kubeflow.org", "Experiment", experiment),
+        ("kubeflow.org", "Trial", trial),
+        ("kubeflow.org", "Suggestion", suggestion),
         ("kubeflow.org", "Workspace", workspace),
         ("argoproj.io", "Workflow", argo_workflow),
         (
@@ -380,6 +384,71 @@ fn experiment(obj: &Value, _: &RuleContext<'_>) -> Result<ObjectStatus, Error> {
     ))
 }
 
+/// Katib Trial: finished when `Succeeded` or `EarlyStopped`; `Failed`, `Killed` and
+/// `MetricsUnavailable` are failures (Katib counts them against `maxFailedTrialCount`).
+fn trial(obj: &Value, _: &RuleContext<'_>) -> Result<ObjectStatus, Error> {
+    if status_is_empty(obj) {
+        return Ok(no_status());
+    }
+    let conds = fields::conditions(obj)?;
+    for failure in ["Failed", "Killed", "MetricsUnavailable"] {
+        if let Some(c) = find(&conds, failure, "True") {
+            return Ok(ObjectStatus::failed(
+                reason_or(c, failure),
+                or(&c.message, &format!("Trial is {failure}")),
+            ));
+        }
+    }
+    for done in ["Succeeded", "EarlyStopped"] {
+        if let Some(c) = find(&conds, done, "True") {
+            return Ok(ObjectStatus::current(or(
+                &c.message,
+                &format!("Trial is {done}"),
+            )));
+        }
+    }
+    Ok(ObjectStatus::in_progress(
+        "Running",
+        match find(&conds, "Running", "True") {
+            Some(c) => or(&c.message, "Trial is running").to_owned(),
+            None => "Waiting for the Trial to run".to_owned(),
+        },
+    ))
+}
+
+/// Katib Suggestion: ready once its algorithm Deployment serves (`Running` and
+/// `DeploymentReady`), done when `Succeeded`; `Failed` is a failure.
+fn suggestion(obj: &Value, _: &RuleContext<'_>) -> Result<ObjectStatus, Error> {
+    if status_is_empty(obj) {
+        return Ok(no_status());
+    }
+    let conds = fields::conditions(obj)?;
+    if let Some(c) = find(&conds, "Failed", "True") {
+        return Ok(ObjectStatus::failed(
+            reason_or(c, "SuggestionFailed"),
+            or(&c.message, "Suggestion has failed"),
+        ));
+    }
+    if let Some(c) = find(&conds, "Succeeded", "True") {
+        return Ok(ObjectStatus::current(or(
+            &c.message,
+            "Suggestion has succeeded",
+        )));
+    }
+    if find(&conds, "Running", "True").is_some()
+        && let Some(c) = find(&conds, "DeploymentReady", "True")
+    {
+        return Ok(ObjectStatus::current(or(
+            &c.message,
+            "Suggestion is running",
+        )));
+    }
+    Ok(ObjectStatus::in_progress(
+        "DeploymentNotReady",
+        "Waiting for the suggestion Deployment",
+    ))
+}
+
 /// KFP PipelineVersion: one `PipelineVersionStatus` condition whose reason is `CREATING`,
 /// `READY` or `DELETING`.
 fn pipeline_version(obj: &Value, _: &RuleContext<'_>) -> Result<ObjectStatus, Error> {
@@ -435,4 +504,93 @@ fn scheduled_workflow(obj: &Value, _: &RuleContext<'_>) -> Result<ObjectStatus, 
         "NotScheduled",
         "Waiting for the ScheduledWorkflow to be enabled",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use serde_json::json;
+
+    use crate::{ComputeOptions, RuleSet, Status, Strategy};
+
+    fn read(obj: serde_json::Value) -> crate::ObjectStatus {
+        Strategy::Wait.read(
+            &obj,
+            &RuleSet::rudder(),
+            &ComputeOptions::rudder(SystemTime::UNIX_EPOCH),
+        )
+    }
+
+    fn katib(kind: &str, conditions: serde_json::Value) -> serde_json::Value {
+        json!({"apiVersion": "kubeflow.org/v1beta1", "kind": kind,
+               "metadata": {"name": "x", "generation": 1},
+               "status": {"conditions": conditions}})
+    }
+
+    #[test]
+    fn trials() {
+        let t = read(
+            json!({"apiVersion": "kubeflow.org/v1beta1", "kind": "Trial",
+                            "metadata": {"name": "x"}}),
+        );
+        assert_eq!(
+            (t.status, t.reason.as_deref()),
+            (Status::InProgress, Some("NoStatus"))
+        );
+        let t = read(katib(
+            "Trial",
+            json!([
+            {"type": "Created", "status": "True"},
+            {"type": "Running", "status": "False"},
+            {"type": "MetricsUnavailable", "status": "True", "reason": "TrialMetricsUnavailable",
+             "message": "Metrics are not available"}]),
+        ));
+        assert_eq!(t.status, Status::Failed);
+        assert_eq!(t.message, "Metrics are not available");
+        let t = read(katib(
+            "Trial",
+            json!([{"type": "EarlyStopped", "status": "True"}]),
+        ));
+        assert_eq!(
+            (t.status, t.message.as_str()),
+            (Status::Current, "Trial is EarlyStopped")
+        );
+        let t = read(katib(
+            "Trial",
+            json!([{"type": "Running", "status": "True", "message": "Trial is running"}]),
+        ));
+        assert_eq!(t.status, Status::InProgress);
+    }
+
+    #[test]
+    fn suggestions() {
+        let s = read(katib(
+            "Suggestion",
+            json!([
+            {"type": "Created", "status": "True"},
+            {"type": "DeploymentReady", "status": "False"},
+            {"type": "Running", "status": "True"}]),
+        ));
+        assert_eq!(s.status, Status::InProgress);
+        let s = read(katib(
+            "Suggestion",
+            json!([
+            {"type": "DeploymentReady", "status": "True", "message": "Deployment is ready"},
+            {"type": "Running", "status": "True"}]),
+        ));
+        assert_eq!(
+            (s.status, s.message.as_str()),
+            (Status::Current, "Deployment is ready")
+        );
+        let s = read(katib(
+            "Suggestion",
+            json!([
+            {"type": "Failed", "status": "True", "reason": "DeploymentFailed", "message": "no image"}]),
+        ));
+        assert_eq!(
+            (s.status, s.reason.as_deref()),
+            (Status::Failed, Some("DeploymentFailed"))
+        );
+    }
 }

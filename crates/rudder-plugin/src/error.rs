@@ -101,13 +101,15 @@ pub enum PluginError {
         /// What is missing.
         message: String,
     },
-    /// The plugin does not use the runtime this host executes.
-    #[error("plugin {plugin:?}: runtime {runtime} is not run by the extism/v1 host")]
+    /// The plugin does not use the runtime asked to run it.
+    #[error("plugin {plugin:?}: runtime {runtime} is not run by the {expected} runtime")]
     WrongRuntime {
         /// Plugin name.
         plugin: String,
         /// Its runtime.
         runtime: crate::manifest::RuntimeKind,
+        /// The runtime that was asked to run it.
+        expected: crate::manifest::RuntimeKind,
     },
     /// The message does not match the plugin's type.
     #[error("plugin {plugin:?} is a {actual} plugin, not {expected}")]

@@ -8,6 +8,9 @@
 //! - [`runtime`]: the Extism ABI (`extism:host/env` kernel and host functions) written on
 //!   wasmtime, WASI preview 1 with per-call stdio/env/args, and a compiled-module cache;
 //! - [`sandbox`]: the limits and the environment rule;
+//! - [`subprocess`]: the `subprocess` runtime for Helm's native plugins (unsandboxed: they run
+//!   with the user's rights, as under Helm);
+//! - [`LoadedPlugin`]: either runtime behind one `invoke`;
 //! - [`discovery`]: finding installed plugins in a plugins directory.
 //!
 //! It must not: render charts, talk to a cluster or a registry, print, or read the process
@@ -32,19 +35,23 @@
 
 pub mod discovery;
 pub mod error;
+mod loaded;
 pub mod manifest;
 pub mod messages;
 pub mod runtime;
 pub mod sandbox;
+pub mod subprocess;
 
 pub use discovery::{Discovery, DuplicatePlugin, InstalledPlugin, discover};
 pub use error::{Failure, ManifestError, PluginError};
+pub use loaded::LoadedPlugin;
 pub use manifest::{Metadata, PluginType, RuntimeKind};
 pub use messages::{Message, Response};
 pub use runtime::{
     CallIo, HostOptions, Invocation, ModuleCache, ModuleSource, OutputSink, PluginHost, RawOutput,
     StdinSource, WasmPlugin,
 };
+pub use subprocess::{HookEvent, SubprocessPlugin};
 
 #[cfg(test)]
 mod tests {

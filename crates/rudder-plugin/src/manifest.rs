@@ -224,6 +224,11 @@ pub struct SubprocessConfig {
     /// Getter commands per protocol (deprecated).
     #[serde(default)]
     pub protocol_commands: Vec<ProtocolCommand>,
+    /// Whether `$VAR`s in hook arguments are expanded. Helm expands them only for legacy
+    /// manifests written with `platformHooks`; v1 manifests and legacy `hooks` (run as
+    /// `sh -c CMD`, so the shell expands them) keep them literal. Not a manifest key.
+    #[serde(skip)]
+    pub expand_hook_args: bool,
     /// Keys Rudder does not know (ignored, as Helm does).
     #[serde(flatten)]
     pub unknown: BTreeMap<String, serde_json::Value>,
@@ -506,6 +511,20 @@ fn warn_unknown(origin: &str, unknown: &BTreeMap<String, serde_json::Value>) {
 
 fn parse_legacy(text: &str, origin: &str) -> Result<Metadata, ManifestError> {
     let raw: RawLegacy = from_yaml(text, origin)?;
+    if !raw.platform_command.is_empty() && !raw.command.is_empty() {
+        return Err(invalid(
+            origin,
+            "command",
+            "both platformCommand and command are set",
+        ));
+    }
+    if !raw.platform_hooks.is_empty() && !raw.hooks.is_empty() {
+        return Err(invalid(
+            origin,
+            "hooks",
+            "both platformHooks and hooks are set",
+        ));
+    }
     let mut platform_command = raw.platform_command;
     if platform_command.is_empty() && !raw.command.is_empty() {
         platform_command.push(PlatformCommand {
@@ -513,19 +532,26 @@ fn parse_legacy(text: &str, origin: &str) -> Result<Metadata, ManifestError> {
             ..PlatformCommand::default()
         });
     }
+    // Helm's conversion: a legacy `hooks` string runs as `sh -c CMD` and its arguments are
+    // not expanded (the shell does it); legacy `platformHooks` arguments are expanded.
     let mut platform_hooks = raw.platform_hooks;
+    let mut expand_hook_args = true;
     for (event, command) in raw.hooks {
-        platform_hooks.entry(event).or_insert_with(|| {
+        expand_hook_args = false;
+        platform_hooks.insert(
+            event,
             vec![PlatformCommand {
-                command,
+                command: "sh".to_string(),
+                args: vec!["-c".to_string(), command],
                 ..PlatformCommand::default()
-            }]
-        });
+            }],
+        );
     }
     let (plugin_type, config, protocol_commands) = if raw.downloaders.is_empty() {
+        // Helm maps the legacy `usage` to shortHelp and `description` to longHelp.
         let config = CliConfig {
-            usage: raw.usage,
-            short_help: raw.description.clone(),
+            usage: String::new(),
+            short_help: raw.usage,
             long_help: raw.description,
             ignore_flags: raw.ignore_flags,
         };
@@ -581,6 +607,7 @@ fn parse_legacy(text: &str, origin: &str) -> Result<Metadata, ManifestError> {
             platform_command,
             platform_hooks,
             protocol_commands,
+            expand_hook_args,
             unknown: BTreeMap::new(),
         }),
     })
@@ -767,7 +794,14 @@ mod tests {
             panic!("expected subprocess");
         };
         assert_eq!(rc.platform_command[0].command, "$HELM_PLUGIN_DIR/bin/diff");
-        assert_eq!(rc.platform_hooks["install"][0].command, "install.sh");
+        assert_eq!(rc.platform_hooks["install"][0].command, "sh");
+        assert_eq!(rc.platform_hooks["install"][0].args, ["-c", "install.sh"]);
+        assert!(!rc.expand_hook_args);
+        let TypeConfig::Cli(cli) = &m.config else {
+            panic!("expected cli config");
+        };
+        assert_eq!(cli.short_help, "Preview");
+        assert_eq!(cli.long_help, "Preview changes");
 
         let dl = "name: s3\nversion: 0.1.0\ndownloaders:\n- command: bin/s3\n  protocols: [s3]\n";
         let m = parse(dl, "s3/plugin.yaml").unwrap();

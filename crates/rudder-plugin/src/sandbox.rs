@@ -9,7 +9,7 @@
 //! | filesystem | none (no preopened directory) | `fileSystem.createTempDir`: a private per-call directory at `/tmp`, removed afterwards |
 //! | network | none (`http_request` refused) | `allowedHosts` globs (redirects are not followed) |
 //! | environment | see [`plugin_env`] | `env` (Rudder extension: extra names) |
-//! | host functions | the Extism kernel and standard functions only | `hostFunctions` is refused, as in Helm |
+//! | host functions | the Extism kernel and standard functions only | `hostFunctions: [rudder_kube_list]` (Rudder extension, read-only cluster listing; see `runtime::host_kube`); any other name is refused at load time |
 //!
 //! Helm 4 leaves `maxPages` unlimited when unset and hands CLI plugins the whole environment;
 //! Rudder does neither.

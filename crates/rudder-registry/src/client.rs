@@ -93,8 +93,8 @@ pub type VersionMatcher<'a> = &'a dyn Fn(&str, &[String]) -> Option<String>;
 /// oci-client caches the first credentials given per registry host for the client's
 /// lifetime, so use one client per set of credentials.
 pub struct RegistryClient {
-    inner: oci_client::Client,
-    opts: ClientOptions,
+    pub(crate) inner: oci_client::Client,
+    pub(crate) opts: ClientOptions,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -307,7 +307,7 @@ impl RegistryClient {
         })
     }
 
-    async fn blob(
+    pub(crate) async fn blob(
         &self,
         reference: &OciReference,
         d: &Descriptor,
@@ -445,7 +445,7 @@ fn last_digest_in(msg: &str) -> String {
         .map_or_else(|| one_line(msg), str::to_string)
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -462,7 +462,11 @@ fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
     one_line(&parts.join(": "))
 }
 
-fn map_err(e: OciDistributionError, reference: &OciReference, what: &str) -> RegistryError {
+pub(crate) fn map_err(
+    e: OciDistributionError,
+    reference: &OciReference,
+    what: &str,
+) -> RegistryError {
     let registry = reference.registry().to_string();
     match e {
         OciDistributionError::RequestError(re) => {

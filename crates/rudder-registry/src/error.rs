@@ -205,6 +205,14 @@ pub enum RegistryError {
         /// Why.
         message: String,
     },
+    /// The artifact is not a Helm plugin (see [`crate::plugin`]).
+    #[error("{reference}: not a Helm plugin: {message}")]
+    NotAPlugin {
+        /// The reference.
+        reference: String,
+        /// What is wrong (names the artifact type or the missing layer).
+        message: String,
+    },
     /// Any other registry or protocol failure.
     #[error("{registry}: {message}")]
     Protocol {

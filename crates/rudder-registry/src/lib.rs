@@ -3,7 +3,7 @@
 //! Owns: `oci://` references with Helm's rules ([`OciReference`]), Helm's manifest, config
 //! and annotations ([`manifest`]), push and verified pull of chart archives
 //! ([`RegistryClient`]), tag listing with Helm's ordering, and the Docker-style registry
-//! `config.json` ([`RegistryConfig`]).
+//! `config.json` ([`RegistryConfig`]), and Helm 4's plugin artifacts ([`plugin`]).
 //!
 //! Must not: print, read the environment, install anything, interpret semver constraints
 //! (the caller passes a [`VersionMatcher`], to be backed by `rudder-semver`), or write charts
@@ -14,6 +14,7 @@ pub mod client;
 pub mod credentials;
 pub mod error;
 pub mod manifest;
+pub mod plugin;
 pub mod reference;
 
 pub use client::{

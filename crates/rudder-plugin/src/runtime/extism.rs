@@ -57,13 +57,15 @@ pub(crate) const ENV_FUNCTIONS: &[&str] = &[
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 /// Policy shared by every call of one plugin.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CallPolicy {
     pub(crate) plugin: String,
     pub(crate) config: BTreeMap<String, String>,
     pub(crate) allowed_hosts: Vec<String>,
     pub(crate) max_var_bytes: u64,
     pub(crate) max_http_response_bytes: u64,
+    /// Serves the granted `rudder_kube_*` host functions (see `host_kube`).
+    pub(crate) kube: Option<super::host_kube::KubeHostHandle>,
 }
 
 /// The store data of one call.
@@ -370,6 +372,8 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> 
             _ => i32::MAX,
         }
     })?;
+    // Rudder's user host functions (granted per plugin when it is loaded).
+    super::host_kube::add_to_linker(linker)?;
     Ok(())
 }
 

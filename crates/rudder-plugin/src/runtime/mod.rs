@@ -17,6 +17,7 @@
 
 mod cache;
 pub(crate) mod extism;
+pub mod host_kube;
 mod kernel;
 
 use std::path::{Path, PathBuf};
@@ -155,6 +156,7 @@ impl PluginHost {
                 return Err(PluginError::WrongRuntime {
                     plugin: metadata.name.clone(),
                     runtime: metadata.runtime,
+                    expected: crate::manifest::RuntimeKind::ExtismV1,
                 });
             }
         };
@@ -162,11 +164,7 @@ impl PluginHost {
             plugin: metadata.name.clone(),
             message,
         };
-        if let Some(name) = rc.host_functions.first() {
-            return Err(link_err(format!(
-                "plugin requested host function {name:?} not found"
-            )));
-        }
+        host_kube::check_grants(&rc.host_functions).map_err(link_err)?;
         let compile = || Module::new(&self.engine, wasm);
         let compiled = match &self.cache {
             Some(cache) => cache.load_or_compile(&self.engine, wasm, compile),
@@ -177,6 +175,7 @@ impl PluginHost {
             message: one_line(&e),
         })?;
         check_imports(&module).map_err(link_err)?;
+        host_kube::check_user_imports(&module, &rc.host_functions).map_err(link_err)?;
         check_entry(&module, &rc.entry_func_name).map_err(link_err)?;
         let pre = self
             .linker
@@ -189,6 +188,7 @@ impl PluginHost {
             allowed_hosts: rc.allowed_hosts.clone(),
             max_var_bytes: limits.max_var_bytes,
             max_http_response_bytes: limits.max_http_response_bytes,
+            kube: None,
         });
         Ok(WasmPlugin {
             metadata,
@@ -215,6 +215,8 @@ fn check_imports(module: &Module) -> Result<(), String> {
     for import in module.imports() {
         match import.module() {
             "wasi_snapshot_preview1" => {}
+            // Checked against the grants by `host_kube::check_user_imports`.
+            host_kube::USER_MODULE => {}
             extism::ENV_MODULE => {
                 if !extism::ENV_FUNCTIONS.contains(&import.name()) {
                     return Err(format!(
