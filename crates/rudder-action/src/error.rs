@@ -129,4 +129,16 @@ pub enum ActionError {
     /// An OCI registry operation (push, pull, login, fetching an `oci://` chart) failed.
     #[error(transparent)]
     Oci(#[from] crate::oci::OciError),
+    // --- provenance commands ---
+    /// Signing or verifying provenance (`.prov`) failed.
+    #[error(transparent)]
+    Provenance(#[from] rudder_provenance::ProvenanceError),
+    /// A chart cannot be verified (a directory, not an archive).
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
+    // --- release helper ---
+    /// A release operation failed in a way of its own (resource groups, CRD policy, leases,
+    /// labels, tests).
+    #[error(transparent)]
+    ReleaseOp(#[from] crate::ops_error::ReleaseOpError),
 }

@@ -2,10 +2,13 @@
 //! revision of an uninstalled one, or of one whose first install failed).
 //!
 //! Steps: load → prepare → render (with a cluster-backed `lookup`, except for
-//! `--dry-run=client`) → refuse a name in use → record `pending-install` → CRDs from `crds/`
-//! (existing ones skipped) → `pre-install` hooks → server-side apply of the manifests with
-//! ownership markers → wait ([`WaitMode`]) → `post-install` hooks → record `deployed`. Any
-//! handled error after the record was written rewrites it as `failed` with the reason.
+//! `--dry-run=client`) → take the release lease ([`crate::lease`]; a stale `pending-*` record
+//! left by an interrupted operation is marked `failed`) → refuse a name in use → record
+//! `pending-install` → CRDs from `crds/` (existing ones skipped) → `pre-install` hooks →
+//! server-side apply of the manifests with ownership markers, phase by phase for v3 resource
+//! groups ([`crate::resource_groups`]) → wait ([`WaitMode`]) → `post-install` hooks → record
+//! `deployed` → release the lease. Any handled error after the record was written rewrites it
+//! as `failed` with the reason.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,8 +23,9 @@ use rudder_render::{Capabilities, EmptyLookup, Lookup, ReleaseInfo, RenderOption
 use crate::ActionError;
 use crate::kube_lookup::KubeLookup;
 use crate::release_ops::{
-    HookRun, NewRecord, ReleaseClient, WaitMode, apply_owned, install_crds, new_record,
-    parse_object, run_hooks, wait_ready,
+    HookRun, NewRecord, Owner, PhaseRun, Readiness, ReleaseClient, WaitMode, apply_options,
+    apply_owned, apply_phases, final_timeout, install_crds, new_record, parse_object, run_hooks,
+    wait_ready,
 };
 use crate::values::ValueSources;
 
@@ -72,6 +76,15 @@ pub struct InstallOptions {
     pub getters: Option<Arc<crate::plugin::Plugins>>,
     /// Version and registry settings for an `oci://` chart reference.
     pub oci: Option<crate::oci::OciSource>,
+    /// Jobs count as ready only once complete (`--wait-for-jobs`).
+    pub wait_for_jobs: bool,
+    /// Adopt existing objects whatever their ownership markers say (`--take-ownership`).
+    pub take_ownership: bool,
+    /// Release labels stored on the record (`--labels`; Helm's system names are refused).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Mark a `pending-*` newest record `failed` even without an expired rudder lease showing
+    /// that its operation died (`--force-pending`; see [`crate::lease`]).
+    pub force_pending: bool,
 }
 
 impl InstallOptions {
@@ -92,8 +105,28 @@ impl InstallOptions {
             post_renderer: None,
             getters: None,
             oci: None,
+            wait_for_jobs: false,
+            take_ownership: false,
+            labels: std::collections::BTreeMap::new(),
+            force_pending: false,
         }
     }
+}
+
+/// Refuses a name whose newest revision is neither `uninstalled` nor a lone failed install.
+fn check_reusable(name: &str, history: &[Release]) -> Result<(), ActionError> {
+    if let Some(last) = history.last() {
+        let status = last.status();
+        let reusable = status == Status::Uninstalled
+            || history.iter().all(|r| r.status() == Status::Failed) && history.len() == 1;
+        if !reusable {
+            return Err(ActionError::NameInUse {
+                name: name.to_owned(),
+                status,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Installs a chart as the [module docs](self) describe and returns the stored record
@@ -110,19 +143,20 @@ pub async fn install(
     validate_release_name(&opts.release_name)?;
     let namespace = client.release_namespace().to_owned();
     let name = opts.release_name.clone();
+    rudder_release::validate_user_labels(&opts.labels)
+        .map_err(crate::ops_error::ReleaseOpError::from)?;
     let history = client.storage.history(&name).await?;
-    if let Some(last) = history.last() {
-        let status = last.status();
-        let reusable = status == Status::Uninstalled
-            || history.iter().all(|r| r.status() == Status::Failed) && history.len() == 1;
-        if !reusable {
-            return Err(ActionError::NameInUse { name, status });
-        }
+    // A pending newest record is settled under the release lease, after rendering.
+    let pending = history.last().is_some_and(|r| r.status().is_pending());
+    if !(pending && opts.dry_run == DryRun::None) {
+        check_reusable(&name, &history)?;
     }
     let revision = history.last().map_or(1, |r| r.version + 1);
 
     let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref(), opts.oci.as_ref())?;
-    let user = opts.values.load()?;
+    let user = opts
+        .values
+        .load(rudder_chart::values_tree::value_model(&chart))?;
     let lookup: Arc<dyn Lookup> = match opts.dry_run {
         DryRun::Client => Arc::new(EmptyLookup),
         DryRun::None | DryRun::Server => Arc::new(KubeLookup::new(
@@ -178,6 +212,7 @@ pub async fn install(
         description: "Initial install underway",
         hooks: !opts.no_hooks,
     });
+    release.labels = opts.labels.clone();
 
     match opts.dry_run {
         DryRun::Client => {
@@ -196,8 +231,41 @@ pub async fn install(
     if opts.create_namespace {
         create_namespace(&client.kube, &namespace).await?;
     }
+    let lease = crate::lease::acquire(client, &name, "install").await?;
+    let outcome = install_held(client, opts, &rendered, release, &lease, observer).await;
+    lease.release().await;
+    outcome
+}
+
+/// The part of [`install`] that runs under the release lease.
+async fn install_held(
+    client: &ReleaseClient,
+    opts: &InstallOptions,
+    rendered: &Rendered,
+    mut release: Release,
+    lease: &crate::lease::ReleaseLease,
+    observer: &dyn WaitObserver,
+) -> Result<Release, ActionError> {
+    let name = release.name.clone();
+    let history = lease
+        .settle_pending(client, &name, opts.force_pending)
+        .await?;
+    check_reusable(&name, &history)?;
+    if let Some(last) = history.last()
+        && last.version >= release.version
+    {
+        // Another operation wrote a revision since we rendered.
+        return Err(ActionError::NameInUse {
+            name,
+            status: last.status(),
+        });
+    }
+    if let Some(info) = release.info.as_mut() {
+        info.first_deployed = Time::now();
+        info.last_deployed = info.first_deployed;
+    }
     client.storage.create(&release).await?;
-    match run_install(client, opts, &rendered, &mut release, observer).await {
+    match run_install(client, opts, rendered, &mut release, observer).await {
         Ok(()) => {
             let description = opts
                 .description
@@ -237,26 +305,90 @@ async fn run_install(
     if !opts.skip_crds {
         install_crds(kube, &rendered.crds, opts.timeout, false).await?;
     }
+    let v3 = is_v3(rendered, &release.chart);
+    let readiness = Readiness {
+        rules: if v3 {
+            crate::resource_groups::readiness_rules(&rendered.v3.readiness)?
+        } else {
+            rudder_kstatus::RuleSet::rudder()
+        },
+        wait: opts.wait,
+        wait_for_jobs: opts.wait_for_jobs,
+        timeout: opts.timeout,
+    };
     let hooks = |event| HookRun {
         event,
         timeout: opts.timeout,
         observer,
+        rules: &readiness.rules,
     };
     if !opts.no_hooks {
         run_hooks(kube, release, hooks(HookEvent::PreInstall)).await?;
     }
-    let objects = manifest_objects(rendered)?;
-    let refs = apply_owned(kube, objects, &release.name, &release.namespace, false).await?;
+    let sourced = sourced_manifests(rendered)?;
+    let phases = crate::resource_groups::plan_for(&sourced, v3.then_some(&rendered.v3))?;
+    let objects = sourced.into_iter().map(|s| s.object).collect();
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    let owner = Owner {
+        release: &release.name,
+        namespace: &release.namespace,
+        take_ownership: opts.take_ownership,
+    };
+    let refs = apply_phases(
+        kube,
+        objects,
+        &phases,
+        &owner,
+        &apply_options(false),
+        &PhaseRun {
+            readiness: &readiness,
+            deadline,
+            observer,
+        },
+    )
+    .await?;
     if opts.wait.waits_for_resources() {
         if opts.wait == WaitMode::Legacy {
             tracing::warn!("--wait=legacy waits with the watcher in rudder");
         }
-        wait_ready(kube, &refs, opts.timeout, observer).await?;
+        wait_ready(
+            kube,
+            &refs,
+            final_timeout(&phases, deadline, readiness.timeout),
+            &readiness,
+            observer,
+        )
+        .await?;
     }
     if !opts.no_hooks {
         run_hooks(kube, release, hooks(HookEvent::PostInstall)).await?;
     }
     Ok(())
+}
+
+/// Whether a render follows the v3 rules (resource groups, readiness overrides).
+pub(crate) fn is_v3(rendered: &Rendered, chart: &Option<rudder_release::Chart>) -> bool {
+    let stored_v3 = chart
+        .as_ref()
+        .and_then(|c| c.metadata.as_ref())
+        .is_some_and(|m| m.api_version == "v3");
+    stored_v3 || rendered.v3 != rudder_render::v3::V3Info::default()
+}
+
+/// The release objects of a render with their templates, in install order.
+pub(crate) fn sourced_manifests(
+    rendered: &Rendered,
+) -> Result<Vec<crate::resource_groups::SourcedObject>, ActionError> {
+    rendered
+        .manifests
+        .iter()
+        .map(|m| {
+            Ok(crate::resource_groups::SourcedObject {
+                source: m.source.clone(),
+                object: parse_object(&m.source, &m.content)?,
+            })
+        })
+        .collect()
 }
 
 /// The release objects of a render, in install order.

@@ -21,6 +21,7 @@ pub mod list;
 pub mod oci;
 pub mod package;
 pub mod plugin;
+pub mod plugin_source;
 pub mod release_ops;
 pub mod show;
 pub mod status;
@@ -32,5 +33,21 @@ pub mod get;
 pub mod history;
 pub mod rollback;
 pub mod upgrade;
+// --- provenance commands ---
+pub mod plugin_provenance;
+pub mod verify;
+
+// --- repo/dependency commands ---
+pub mod dependency;
+pub mod repo;
+
+// --- mlstack: host functions for plugins ---
+pub mod plugin_host;
+
+// --- release helper: resource groups, CRD policy, leases, `test` ---
+pub mod crd_policy;
+pub mod lease;
+pub mod ops_error;
+pub mod resource_groups;
 
 pub use error::ActionError;

@@ -134,7 +134,10 @@ pub fn lint(path: &Path, opts: &LintOptions) -> LintReport {
         skip_schema_validation: opts.skip_schema_validation,
         ..TemplateOptions::default()
     };
-    let user = match opts.values.load() {
+    let user = match opts
+        .values
+        .load(rudder_chart::values_tree::value_model(&chart))
+    {
         Ok(v) => v,
         Err(err) => {
             report.push(Severity::Error, "", err.to_string());

@@ -2,18 +2,23 @@
 //! plugins resolving custom URL schemes (`example://…`) to chart archives, running `cli/v1`
 //! plugins, and the plugin lifecycle (`install`, `list`, `uninstall`).
 //!
+//! Both runtimes are run: `extism/v1` plugins in the sandbox, and `subprocess` plugins (Helm's
+//! native plugins) as child processes with the user's full rights and environment — **not
+//! sandboxed**, as under Helm ([`rudder_plugin::subprocess`]). Subprocess plugins' `install`
+//! and `delete` hooks run on install and uninstall.
+//!
 //! The caller (the CLI) chooses the plugins directory, the compiled-module cache and the
 //! candidate environment and passes them in [`PluginsOptions`]; this module reads no
-//! environment variable. What a plugin actually sees of that environment is decided by
-//! [`rudder_plugin::sandbox::plugin_env`].
+//! environment variable. What an `extism/v1` plugin actually sees of that environment is
+//! decided by [`rudder_plugin::sandbox::plugin_env`]; a subprocess plugin sees all of it.
 //!
 //! Installing from a local directory **copies** it into the plugins directory (Helm symlinks
 //! local directories): later edits to the source do not change the installed plugin, and
 //! removing the source does not break it. Archives (`.tgz`) are extracted with a small safe
 //! extractor that accepts only regular files and directories whose paths stay inside the
-//! destination. Provenance verification is not implemented yet, so installing requires
-//! `verify: false`; with `verify: true` the install is refused with
-//! [`PluginOpError::Unverified`].
+//! destination. With `verify: true` a tarball must have a `<tarball>.prov` signed by a key
+//! of the keyring (directories are "local dev" and not verified, as in Helm); see
+//! [`crate::plugin_provenance`], which also keeps what `list` shows as PROVENANCE.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -22,8 +27,8 @@ use std::sync::Arc;
 use rudder_plugin::manifest::{self, MANIFEST_FILE};
 use rudder_plugin::messages::{CliInput, GetterInput, PostRendererInput};
 use rudder_plugin::{
-    CallIo, HostOptions, InstalledPlugin, Message, Metadata, OutputSink, PluginError, PluginHost,
-    PluginType, Response, RuntimeKind, StdinSource, WasmPlugin,
+    CallIo, HookEvent, HostOptions, InstalledPlugin, LoadedPlugin, Message, Metadata, OutputSink,
+    PluginError, PluginHost, PluginType, Response, RuntimeKind, StdinSource, SubprocessPlugin,
 };
 use rudder_render::{PostRenderError, PostRenderer};
 
@@ -60,14 +65,6 @@ pub enum PluginOpError {
     /// Two installed plugins have the same name.
     #[error(transparent)]
     Duplicate(#[from] rudder_plugin::DuplicatePlugin),
-    /// The plugin uses the subprocess runtime, which this operation does not run.
-    #[error("plugin {name:?} uses the subprocess runtime, which rudder does not run for {what}")]
-    Subprocess {
-        /// Plugin name.
-        name: String,
-        /// The operation.
-        what: &'static str,
-    },
     /// A file or directory could not be read or written.
     #[error("{}: {what}", path.display())]
     Io {
@@ -79,15 +76,10 @@ pub enum PluginOpError {
         #[source]
         source: std::io::Error,
     },
-    /// Verification was asked for, and rudder cannot verify plugins yet.
-    #[error(
-        "{}: refusing to install an unverified plugin: provenance (.prov) verification is not implemented in rudder yet; pass --verify=false to install it unsigned",
-        path.display()
-    )]
-    Unverified {
-        /// The plugin source.
-        path: PathBuf,
-    },
+    // --- provenance commands ---
+    /// Provenance verification of the tarball failed (or no keyring was given).
+    #[error("plugin verification failed: {0}")]
+    Provenance(#[from] crate::plugin_provenance::PluginProvenanceError),
     /// A plugin of that name is already installed.
     #[error("plugin {name:?} is already installed in {}", dir.display())]
     AlreadyInstalled {
@@ -183,7 +175,7 @@ impl Plugins {
         self.installed.iter().find(|p| p.metadata.name == name)
     }
 
-    fn load(&self, name: &str, expected: PluginType) -> Result<WasmPlugin, PluginOpError> {
+    fn load(&self, name: &str, expected: PluginType) -> Result<LoadedPlugin, PluginOpError> {
         let Some(dir) = &self.options.plugins_dir else {
             return Err(PluginOpError::Disabled {
                 name: name.to_string(),
@@ -200,13 +192,7 @@ impl Plugins {
                 expected,
             });
         }
-        if plugin.metadata.runtime != RuntimeKind::ExtismV1 {
-            return Err(PluginOpError::Subprocess {
-                name: name.to_string(),
-                what: expected.as_str(),
-            });
-        }
-        Ok(self.host.load_dir(&plugin.dir)?)
+        Ok(LoadedPlugin::load_dir(&self.host, &plugin.dir)?)
     }
 
     /// A post-renderer running the `postrenderer/v1` plugin `name` with `args` (Helm's
@@ -254,9 +240,16 @@ impl Plugins {
     }
 
     /// Runs the `cli/v1` plugin `name` with the process's stdin, stdout and stderr and returns
-    /// its exit code (a non-zero WASI exit status is returned, not an error).
+    /// its exit code (a non-zero WASI or process exit status is returned, not an error).
+    /// With `ignoreFlags` in its manifest the plugin gets no arguments (Helm's rule).
     pub fn run_cli(&self, name: &str, args: Vec<String>) -> Result<i32, PluginOpError> {
-        let plugin = self.load(name, PluginType::Cli)?;
+        // Read-only cluster access for plugins that are granted it (mlstack).
+        let plugin = crate::plugin_host::attach(self.load(name, PluginType::Cli)?);
+        let ignore_flags = matches!(
+            &plugin.metadata().config,
+            manifest::TypeConfig::Cli(c) if c.ignore_flags
+        );
+        let args = if ignore_flags { Vec::new() } else { args };
         let io = CallIo {
             stdin: StdinSource::Inherit,
             stdout: OutputSink::Inherit,
@@ -275,9 +268,9 @@ impl Plugins {
 }
 
 /// A [`PostRenderer`] backed by a `postrenderer/v1` plugin: the manifests are sent as a
-/// string, and the plugin's `manifests` are returned.
+/// string (on stdin for a subprocess plugin), and the plugin's `manifests` are returned.
 pub struct PluginPostRenderer {
-    plugin: WasmPlugin,
+    plugin: LoadedPlugin,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
@@ -360,8 +353,11 @@ pub struct InstallPluginOptions {
     pub source: PathBuf,
     /// The plugins directory to install into (created if missing).
     pub plugins_dir: PathBuf,
-    /// Verify the plugin's provenance (not implemented yet: `true` refuses the install).
+    /// Verify a tarball's provenance (`<tarball>.prov`) against `keyring` before installing.
     pub verify: bool,
+    /// The keyring of trusted public keys for `verify` (the CLI's default is Helm's,
+    /// `~/.gnupg/pubring.gpg`).
+    pub keyring: Option<PathBuf>,
 }
 
 /// Installs a plugin as the [module docs](self) describe and returns its manifest.
@@ -377,10 +373,10 @@ pub fn install(opts: &InstallPluginOptions) -> Result<InstalledPlugin, PluginOpE
             path: source.clone(),
         });
     }
-    if opts.verify {
-        return Err(PluginOpError::Unverified {
-            path: source.clone(),
-        });
+    // --- provenance commands ---
+    if opts.verify && is_tgz {
+        let keyring = opts.keyring.clone().unwrap_or_default();
+        crate::plugin_provenance::verify_for_install(source, &keyring)?;
     }
     let io = |path: &Path, what| {
         let path = path.to_path_buf();
@@ -419,6 +415,22 @@ pub fn install(opts: &InstallPluginOptions) -> Result<InstalledPlugin, PluginOpE
         })
     })();
     let _ = std::fs::remove_dir_all(&staging);
+    // --- provenance commands ---
+    if let Ok(installed) = &result {
+        let kind = if is_dir {
+            crate::plugin_provenance::InstallKind::Directory
+        } else {
+            crate::plugin_provenance::InstallKind::Tarball
+        };
+        if let Err(e) = crate::plugin_provenance::record_install(
+            &opts.plugins_dir,
+            &installed.metadata,
+            source,
+            kind,
+        ) {
+            tracing::warn!("cannot record the plugin's provenance for `plugin list`: {e}");
+        }
+    }
     result
 }
 
@@ -516,6 +528,16 @@ fn extract_tgz(archive: &Path, dest: &Path) -> Result<(), PluginOpError> {
                 .read_to_end(&mut data)
                 .map_err(io(archive, "cannot read archive"))?;
             std::fs::write(&target, data).map_err(io(&target, "cannot write"))?;
+            // Keep executables executable (subprocess plugins ship scripts and binaries);
+            // nothing else of the archive's mode is kept (no setuid, no group/world write).
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+                let mode = if executable { 0o755 } else { 0o644 };
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))
+                    .map_err(io(&target, "cannot set permissions"))?;
+            }
         } else if ty.is_pax_global_extensions() || ty.is_pax_local_extensions() {
             continue;
         } else {
@@ -536,7 +558,8 @@ pub struct PluginRow {
     pub plugin_type: String,
     /// Manifest apiVersion (`v1`, or `legacy`).
     pub api_version: String,
-    /// Provenance: `unknown` (no `.prov` was verified; verification is not implemented).
+    /// Provenance: `local dev`, `unsigned`, `invalid provenance`, `mismatched provenance`,
+    /// `signed` or `unknown` ([`crate::plugin_provenance::status`]).
     pub provenance: String,
     /// The manifest's `sourceURL`, or `unknown`.
     pub source: String,
@@ -550,7 +573,14 @@ pub fn list(plugins: &Plugins, plugin_type: Option<PluginType>) -> Vec<PluginRow
         .installed
         .iter()
         .filter(|p| plugin_type.is_none_or(|t| p.metadata.plugin_type == t))
-        .map(|p| row(&p.metadata))
+        .map(|p| {
+            let mut r = row(&p.metadata);
+            // --- provenance commands ---
+            if let Some(dir) = &plugins.options.plugins_dir {
+                r.provenance = crate::plugin_provenance::status(dir, p).to_string();
+            }
+            r
+        })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     rows
@@ -577,7 +607,22 @@ fn row(m: &Metadata) -> PluginRow {
     }
 }
 
-/// Removes the installed plugin `name` and returns its directory.
+/// Runs the `event` hook of an installed subprocess plugin (nothing for `extism/v1` plugins
+/// or manifests without that hook). `env` is the candidate environment.
+pub fn run_hook(
+    plugin: &InstalledPlugin,
+    event: HookEvent,
+    env: &[(String, String)],
+) -> Result<(), PluginOpError> {
+    if plugin.metadata.runtime != RuntimeKind::Subprocess {
+        return Ok(());
+    }
+    SubprocessPlugin::new(&plugin.dir, plugin.metadata.clone())?.run_hook(event, env)?;
+    Ok(())
+}
+
+/// Removes the installed plugin `name` and returns its directory. A subprocess plugin's
+/// `delete` hook runs first; if it fails, the plugin stays installed.
 pub fn uninstall(plugins: &Plugins, name: &str) -> Result<PathBuf, PluginOpError> {
     let dir = plugins
         .options
@@ -588,13 +633,16 @@ pub fn uninstall(plugins: &Plugins, name: &str) -> Result<PathBuf, PluginOpError
         })?;
     let plugin = plugins.find(name).ok_or_else(|| PluginOpError::NotFound {
         name: name.to_string(),
-        dir,
+        dir: dir.clone(),
     })?;
+    run_hook(plugin, HookEvent::Delete, &plugins.options.env)?;
     std::fs::remove_dir_all(&plugin.dir).map_err(|source| PluginOpError::Io {
         path: plugin.dir.clone(),
         what: "cannot remove the plugin",
         source,
     })?;
+    crate::plugin_source::remove_record(&dir, name);
+    crate::plugin_provenance::forget(&dir, name); // --- provenance commands ---
     Ok(plugin.dir.clone())
 }
 
@@ -634,6 +682,7 @@ mod tests {
                 source: archive.clone(),
                 plugins_dir: plugins_dir.clone(),
                 verify: false,
+                keyring: None,
             })
             .unwrap_err();
             let message = err.to_string();
@@ -646,16 +695,18 @@ mod tests {
     }
 
     #[test]
-    fn verification_is_refused_until_implemented() {
+    fn verification_requires_a_provenance_file() {
         let tmp = tempfile::tempdir().unwrap();
         let archive = tgz_with_entry(tmp.path(), "plugin.yaml");
         let err = install(&InstallPluginOptions {
             source: archive,
             plugins_dir: tmp.path().join("plugins"),
             verify: true,
+            keyring: Some(tmp.path().join("pubring.gpg")),
         })
         .unwrap_err();
-        assert!(matches!(err, PluginOpError::Unverified { .. }), "{err}");
+        assert!(matches!(err, PluginOpError::Provenance(_)), "{err}");
+        assert!(err.to_string().contains("evil.tgz.prov"), "{err}");
         assert!(!tmp.path().join("plugins").exists());
     }
 }

@@ -2,7 +2,8 @@
 //! `rollback`) share: the cluster and storage handle ([`ReleaseClient`]), the wait strategy
 //! ([`WaitMode`]), ownership markers, hook execution and the printable [`ReleaseSummary`].
 //!
-//! Design for the next operations: every operation writes a `pending-*` record first, runs
+//! Every operation (dry runs excepted) holds the release lease ([`crate::lease`]) while it
+//! runs, writes a `pending-*` record first, runs
 //! its steps through [`ReleaseClient`], and on any handled error rewrites that record as
 //! `failed` with the reason, so no handled error leaves a `pending-*` record behind. Hooks run
 //! through [`run_hooks`] for any [`HookEvent`]; objects are applied by
@@ -405,18 +406,76 @@ pub(crate) async fn apply_owned_with(
     namespace: &str,
     options: &ApplyOptions,
 ) -> Result<Vec<ObjectRef>, ActionError> {
+    let owner = Owner {
+        release,
+        namespace,
+        take_ownership: false,
+    };
+    let (marked, refs) = mark_and_check(kube, objects, &owner).await?;
+    apply_marked(kube, &marked, options).await?;
+    Ok(refs)
+}
+
+/// Whose objects these are, and whether objects of others may be adopted.
+pub(crate) struct Owner<'a> {
+    pub release: &'a str,
+    pub namespace: &'a str,
+    /// `--take-ownership`: adopt existing objects whatever their ownership markers say.
+    pub take_ownership: bool,
+}
+
+/// Adds the ownership markers to every object and checks the live ones (all before anything
+/// is applied). Returns the marked objects and their references, in order.
+async fn mark_and_check(
+    kube: &Kube,
+    objects: Vec<DynamicObject>,
+    owner: &Owner<'_>,
+) -> Result<(Vec<DynamicObject>, Vec<ObjectRef>), ActionError> {
+    let (marked, refs) = mark(objects, owner)?;
+    for id in &refs {
+        check_live(kube, id, owner).await?;
+    }
+    Ok((marked, refs))
+}
+
+/// Adds the ownership markers to every object (no API calls). Returns the marked objects and
+/// their references, in order.
+fn mark(
+    objects: Vec<DynamicObject>,
+    owner: &Owner<'_>,
+) -> Result<(Vec<DynamicObject>, Vec<ObjectRef>), ActionError> {
     let mut refs = Vec::with_capacity(objects.len());
     let mut marked = Vec::with_capacity(objects.len());
     for mut obj in objects {
-        default_namespace(&mut obj, namespace);
-        mark_owned(&mut obj, release, namespace);
-        let id = ObjectRef::of(&obj)?;
-        if let Some(live) = kube.get(&id).await? {
-            check_owner(&live, &id, release, namespace)?;
+        default_namespace(&mut obj, owner.namespace);
+        // Chart metadata for the install order only, and not a valid annotation key (two
+        // `/`): the API server would refuse the object (charts-v3-spec/resource-groups.md).
+        if let Some(annotations) = obj.metadata.annotations.as_mut() {
+            annotations.remove(rudder_render::v3::DEPENDS_ON_ANNOTATION);
         }
-        refs.push(id);
+        mark_owned(&mut obj, owner.release, owner.namespace);
+        refs.push(ObjectRef::of(&obj)?);
         marked.push(obj);
     }
+    Ok((marked, refs))
+}
+
+/// Checks that the live object behind `id`, if any, may be taken over by `owner`.
+async fn check_live(kube: &Kube, id: &ObjectRef, owner: &Owner<'_>) -> Result<(), ActionError> {
+    if !owner.take_ownership
+        && let Some(live) = kube.get(id).await?
+    {
+        check_owner(&live, id, owner.release, owner.namespace)?;
+    }
+    Ok(())
+}
+
+/// Applies marked objects in order; consecutive objects of one kind concurrently (bounded).
+async fn apply_marked(
+    kube: &Kube,
+    marked: &[DynamicObject],
+    options: &ApplyOptions,
+) -> Result<(), ActionError> {
     let mut start = 0;
     while start < marked.len() {
         let kind = marked[start].types.as_ref().map(|t| t.kind.clone());
@@ -430,6 +489,117 @@ pub(crate) async fn apply_owned_with(
             result?;
         }
         start = end;
+    }
+    Ok(())
+}
+
+/// How release objects are judged ready and how long an operation waits for them.
+#[derive(Clone)]
+pub(crate) struct Readiness {
+    /// Rudder's rules plus the chart's `readiness.yaml` overrides.
+    pub rules: RuleSet,
+    /// `--wait`.
+    pub wait: WaitMode,
+    /// `--wait-for-jobs`: Jobs are ready once complete.
+    pub wait_for_jobs: bool,
+    /// `--timeout`, for the phases and the final wait together.
+    pub timeout: Duration,
+}
+
+impl Readiness {
+    fn strategy(&self) -> Strategy {
+        if self.wait_for_jobs {
+            Strategy::WaitWithJobs
+        } else {
+            Strategy::Wait
+        }
+    }
+}
+
+/// What is left of the time until `deadline` (at least a millisecond: a zero timeout would
+/// mean the default to the wait).
+pub(crate) fn remaining(deadline: tokio::time::Instant) -> Duration {
+    deadline
+        .saturating_duration_since(tokio::time::Instant::now())
+        .max(Duration::from_millis(1))
+}
+
+/// The final wait's timeout: all of `--timeout` for a single phase (Helm's behaviour and
+/// message), what is left of it after the phase waits otherwise.
+pub(crate) fn final_timeout(
+    phases: &[crate::resource_groups::Phase],
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+) -> Duration {
+    if phases.len() > 1 {
+        remaining(deadline)
+    } else {
+        timeout
+    }
+}
+
+/// How [`apply_phases`] waits between phases.
+pub(crate) struct PhaseRun<'a> {
+    pub readiness: &'a Readiness,
+    /// When `--timeout` runs out for the whole operation's waits.
+    pub deadline: tokio::time::Instant,
+    pub observer: &'a dyn WaitObserver,
+}
+
+/// Applies the release objects phase by phase ([`crate::resource_groups`]): every ownership
+/// check first, then each phase's objects, waiting until they are ready before the next
+/// phase (whatever `--wait` says: the order is the chart's contract). The last phase is not
+/// waited for here. Returns the references of every object, in the order of `objects`.
+pub(crate) async fn apply_phases(
+    kube: &Kube,
+    objects: Vec<DynamicObject>,
+    phases: &[crate::resource_groups::Phase],
+    owner: &Owner<'_>,
+    options: &ApplyOptions,
+    run: &PhaseRun<'_>,
+) -> Result<Vec<ObjectRef>, ActionError> {
+    let (marked, refs) = mark(objects, owner)?;
+    // Every ownership check before anything is applied, except for objects whose kind the
+    // API server does not serve yet: a CRD of an earlier phase defines it (the mlstack's
+    // `1-crds` group), so no live object of it can exist now. They are checked when their
+    // phase comes, after the earlier phases' CRDs are established.
+    let mut deferred = vec![false; refs.len()];
+    for (i, id) in refs.iter().enumerate() {
+        match check_live(kube, id, owner).await {
+            Err(ActionError::Kube(rudder_kube::Error::UnknownKind { .. })) if phases.len() > 1 => {
+                tracing::debug!(object = %id, "kind not served yet; checked in its phase");
+                deferred[i] = true;
+            }
+            other => other?,
+        }
+    }
+    for (n, phase) in phases.iter().enumerate() {
+        for &i in &phase.members {
+            if deferred[i] {
+                check_live(kube, &refs[i], owner).await?;
+            }
+        }
+        let objects: Vec<DynamicObject> =
+            phase.members.iter().map(|&i| marked[i].clone()).collect();
+        tracing::debug!(phase = %phase.label, objects = objects.len(), "applying");
+        apply_marked(kube, &objects, options).await?;
+        if n + 1 < phases.len() && !options.dry_run {
+            let ids: Vec<ObjectRef> = phase.members.iter().map(|&i| refs[i].clone()).collect();
+            wait_ready(
+                kube,
+                &ids,
+                remaining(run.deadline),
+                run.readiness,
+                run.observer,
+            )
+            .await
+            .map_err(|e| crate::ops_error::ReleaseOpError::PhaseNotReady {
+                phase: phase.label.clone(),
+                source: Box::new(e),
+            })?;
+            // Kinds defined by CRDs of this phase resolve from now on.
+            kube.invalidate_discovery();
+        }
     }
     Ok(refs)
 }
@@ -546,6 +716,8 @@ pub(crate) struct HookRun<'a> {
     pub event: HookEvent,
     pub timeout: Duration,
     pub observer: &'a dyn WaitObserver,
+    /// Readiness rules (the chart's overrides apply to hooks too).
+    pub rules: &'a RuleSet,
 }
 
 /// Runs the hooks of `release` for one event, ordered by weight then name: delete a previous
@@ -594,7 +766,7 @@ pub(crate) async fn run_hooks(
             wait::wait(
                 kube,
                 std::slice::from_ref(&id),
-                &RuleSet::rudder(),
+                run.rules,
                 &options,
                 run.observer,
             )
@@ -655,15 +827,17 @@ async fn delete_and_wait(
     Ok(())
 }
 
-/// Waits until `refs` are ready (watcher strategy) with progress to `observer`.
+/// Waits until `refs` are ready (watcher strategy, or with Jobs complete) with progress to
+/// `observer`.
 pub(crate) async fn wait_ready(
     kube: &Kube,
     refs: &[ObjectRef],
     timeout: Duration,
+    readiness: &Readiness,
     observer: &dyn WaitObserver,
 ) -> Result<(), ActionError> {
-    let options = WaitOptions::rudder(Strategy::Wait, Desired::Current, timeout);
-    wait::wait(kube, refs, &RuleSet::rudder(), &options, observer).await?;
+    let options = WaitOptions::rudder(readiness.strategy(), Desired::Current, timeout);
+    wait::wait(kube, refs, &readiness.rules, &options, observer).await?;
     Ok(())
 }
 

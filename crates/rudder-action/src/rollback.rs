@@ -13,7 +13,7 @@ use rudder_release::{ApplyMethod, HookEvent, HookExecution, Release, Status, Tim
 
 use crate::ActionError;
 use crate::install::{DEFAULT_TIMEOUT, one_line};
-use crate::release_ops::{ReleaseClient, WaitMode};
+use crate::release_ops::{Readiness, ReleaseClient, WaitMode};
 use crate::upgrade::{DeploySteps, LifecycleError, deploy_revision, finish_deployed, mark_failed};
 
 /// Options of [`rollback`].
@@ -33,6 +33,11 @@ pub struct RollbackOptions {
     pub force_conflicts: bool,
     /// Do not run hooks.
     pub no_hooks: bool,
+    /// Jobs count as ready only once complete (`--wait-for-jobs`).
+    pub wait_for_jobs: bool,
+    /// Mark a `pending-*` newest record `failed` even without an expired rudder lease showing
+    /// that its operation died (`--force-pending`; see [`crate::lease`]).
+    pub force_pending: bool,
 }
 
 impl RollbackOptions {
@@ -46,6 +51,8 @@ impl RollbackOptions {
             dry_run: false,
             force_conflicts: false,
             no_hooks: false,
+            wait_for_jobs: false,
+            force_pending: false,
         }
     }
 }
@@ -57,6 +64,28 @@ impl RollbackOptions {
 /// release; [`LifecycleError::NoSuchRevision`]; [`ActionError::ReleaseFailed`] once the new
 /// record was marked `failed`.
 pub async fn rollback(
+    client: &ReleaseClient,
+    opts: &RollbackOptions,
+    observer: &dyn WaitObserver,
+) -> Result<Release, ActionError> {
+    if opts.dry_run {
+        return rollback_held(client, opts, observer).await;
+    }
+    let name = &opts.release_name;
+    let lease = crate::lease::acquire(client, name, "rollback").await?;
+    let outcome = async {
+        lease
+            .settle_pending(client, name, opts.force_pending)
+            .await?;
+        rollback_held(client, opts, observer).await
+    }
+    .await;
+    lease.release().await;
+    outcome
+}
+
+/// [`rollback`] for a caller that holds the release lease (or a dry run).
+pub(crate) async fn rollback_held(
     client: &ReleaseClient,
     opts: &RollbackOptions,
     observer: &dyn WaitObserver,
@@ -101,12 +130,26 @@ pub async fn rollback(
     }
 
     client.storage.create(&release).await?;
+    // v3: resource groups come back from the stored objects' annotations. The subcharts'
+    // `depends-on/subcharts` lists and `readiness.yaml` overrides are not part of Helm's
+    // record, so a rollback orders by groups only and judges readiness with Rudder's rules.
+    let v3 = release
+        .chart
+        .as_ref()
+        .and_then(|c| c.metadata.as_ref())
+        .is_some_and(|m| m.api_version == "v3");
     let steps = DeploySteps {
         pre: HookEvent::PreRollback,
         post: HookEvent::PostRollback,
-        wait: opts.wait,
-        timeout: opts.timeout,
+        readiness: Readiness {
+            rules: rudder_kstatus::RuleSet::rudder(),
+            wait: opts.wait,
+            wait_for_jobs: opts.wait_for_jobs,
+            timeout: opts.timeout,
+        },
+        subcharts: v3.then(std::collections::BTreeMap::new),
         force_conflicts: opts.force_conflicts,
+        take_ownership: false,
         no_hooks: opts.no_hooks,
     };
     match deploy_revision(

@@ -104,7 +104,9 @@ pub fn generate_name(chart: &str) -> String {
 /// Loads, prepares and renders a chart with the user's values.
 pub(crate) fn render_chart(opts: &TemplateOptions) -> Result<Rendered, ActionError> {
     let chart = crate::plugin::load_chart(&opts.chart, opts.getters.as_deref(), opts.oci.as_ref())?;
-    let user = opts.values.load()?;
+    let user = opts
+        .values
+        .load(rudder_chart::values_tree::value_model(&chart))?;
     render_prepared(&chart, user, opts)
 }
 
@@ -128,7 +130,7 @@ pub(crate) fn render_prepared(
     let values = serde_json::Value::Object(prepared.values);
     let mut capabilities = Capabilities::default();
     if let Some(v) = &opts.kube_version {
-        capabilities.kube_version = v.clone();
+        capabilities.kube_version = Capabilities::parse_kube_version(v)?;
     }
     capabilities
         .api_versions

@@ -72,6 +72,19 @@ pub async fn uninstall(
     observer: &dyn WaitObserver,
 ) -> Result<UninstallReport, ActionError> {
     let name = &opts.release_name;
+    let lease = crate::lease::acquire(client, name, "uninstall").await?;
+    let outcome = uninstall_held(client, opts, observer).await;
+    lease.release().await;
+    outcome
+}
+
+/// The part of [`uninstall`] that runs under the release lease.
+async fn uninstall_held(
+    client: &ReleaseClient,
+    opts: &UninstallOptions,
+    observer: &dyn WaitObserver,
+) -> Result<UninstallReport, ActionError> {
+    let name = &opts.release_name;
     let history = client.storage.history(name).await?;
     let Some(mut release) = history.last().cloned() else {
         return Err(ActionError::ReleaseNotFound { name: name.clone() });
@@ -136,10 +149,12 @@ async fn run_uninstall(
     observer: &dyn WaitObserver,
 ) -> Result<(Vec<ObjectRef>, Vec<ObjectRef>), ActionError> {
     let kube = &client.kube;
+    let rules = rudder_kstatus::RuleSet::rudder();
     let hooks = |event| HookRun {
         event,
         timeout: opts.timeout,
         observer,
+        rules: &rules,
     };
     if !opts.no_hooks {
         run_hooks(kube, release, hooks(HookEvent::PreDelete)).await?;

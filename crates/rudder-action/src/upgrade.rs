@@ -30,11 +30,11 @@ use crate::install::{
 };
 use crate::kube_lookup::KubeLookup;
 use crate::release_ops::{
-    FIELD_MANAGER, HookRun, NewRecord, RESOURCE_POLICY_ANNOTATION, ReleaseClient, WaitMode,
-    apply_options, apply_owned_with, default_namespace, new_record, parse_objects, run_hooks,
-    wait_ready,
+    FIELD_MANAGER, HookRun, NewRecord, Owner, PhaseRun, RESOURCE_POLICY_ANNOTATION, Readiness,
+    ReleaseClient, WaitMode, apply_options, apply_owned_with, apply_phases, default_namespace,
+    final_timeout, new_record, parse_objects, run_hooks, wait_ready,
 };
-use crate::rollback::{RollbackOptions, rollback};
+use crate::rollback::RollbackOptions;
 use crate::values::ValueSources;
 
 /// How the previous revision's values combine with the new ones.
@@ -120,6 +120,16 @@ pub struct UpgradeOptions {
     pub skip_schema_validation: bool,
     /// Version and registry settings for an `oci://` chart reference.
     pub oci: Option<crate::oci::OciSource>,
+    /// Jobs count as ready only once complete (`--wait-for-jobs`).
+    pub wait_for_jobs: bool,
+    /// Adopt existing objects whatever their ownership markers say (`--take-ownership`).
+    pub take_ownership: bool,
+    /// Release labels merged over the previous revision's (`--labels`; the value `null`
+    /// removes a label, as Helm).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Mark a `pending-*` newest record `failed` even without an expired rudder lease showing
+    /// that its operation died (`--force-pending`; see [`crate::lease`]).
+    pub force_pending: bool,
 }
 
 impl UpgradeOptions {
@@ -141,6 +151,10 @@ impl UpgradeOptions {
             skip_crds: false,
             skip_schema_validation: false,
             oci: None,
+            wait_for_jobs: false,
+            take_ownership: false,
+            labels: std::collections::BTreeMap::new(),
+            force_pending: false,
         }
     }
 }
@@ -207,6 +221,29 @@ pub async fn upgrade(
         }
         return Err(LifecycleError::NoDeployedRelease { name }.into());
     }
+    if opts.dry_run != DryRun::None {
+        return upgrade_held(client, opts, observer, history).await;
+    }
+    let lease = crate::lease::acquire(client, &name, "upgrade").await?;
+    let outcome = async {
+        let history = lease
+            .settle_pending(client, &name, opts.force_pending)
+            .await?;
+        upgrade_held(client, opts, observer, history).await
+    }
+    .await;
+    lease.release().await;
+    outcome
+}
+
+/// The part of [`upgrade`] that runs under the release lease (or for a dry run).
+async fn upgrade_held(
+    client: &ReleaseClient,
+    opts: &UpgradeOptions,
+    observer: &dyn WaitObserver,
+    history: Vec<Release>,
+) -> Result<Release, ActionError> {
+    let name = opts.release_name.clone();
     let last = client
         .storage
         .ensure_idle(&name)
@@ -224,9 +261,11 @@ pub async fn upgrade(
     let revision = last.version + 1;
 
     let chart = crate::plugin::load_chart(&opts.chart, None, opts.oci.as_ref())?;
-    let user = opts
-        .values_policy
-        .combine(opts.values.load()?, &base.config);
+    let user = opts.values_policy.combine(
+        opts.values
+            .load(rudder_chart::values_tree::value_model(&chart))?,
+        &crate::values::stored_config(&base.config, rudder_chart::values_tree::value_model(&chart)),
+    );
     let lookup: Arc<dyn Lookup> = match opts.dry_run {
         DryRun::Client => Arc::new(EmptyLookup),
         DryRun::None | DryRun::Server => Arc::new(KubeLookup::new(
@@ -273,6 +312,17 @@ pub async fn upgrade(
         description: "Preparing upgrade",
         hooks: !opts.no_hooks,
     });
+    let mut labels = base.labels.clone();
+    for (k, v) in &opts.labels {
+        if v == "null" {
+            labels.remove(k);
+        } else {
+            labels.insert(k.clone(), v.clone());
+        }
+    }
+    rudder_release::validate_user_labels(&labels)
+        .map_err(crate::ops_error::ReleaseOpError::from)?;
+    release.labels = labels;
     match opts.dry_run {
         DryRun::Client => {
             release.set_status(Status::PendingUpgrade, "Dry run complete");
@@ -291,13 +341,38 @@ pub async fn upgrade(
         DryRun::None => {}
     }
 
+    let v3 = crate::install::is_v3(&rendered, &release.chart);
+    if v3 && !opts.skip_crds {
+        // CRD-3: `upgrade`-policy CRDs, checked against their stored versions first.
+        crate::crd_policy::upgrade_crds(
+            &client.kube,
+            &rendered.crds,
+            &rendered.v3,
+            opts.force_conflicts,
+            opts.timeout,
+        )
+        .await?;
+    }
+    if let Some(info) = release.info.as_mut() {
+        info.last_deployed = Time::now();
+    }
     client.storage.create(&release).await?;
     let steps = DeploySteps {
         pre: HookEvent::PreUpgrade,
         post: HookEvent::PostUpgrade,
-        wait: opts.wait,
-        timeout: opts.timeout,
+        readiness: Readiness {
+            rules: if v3 {
+                crate::resource_groups::readiness_rules(&rendered.v3.readiness)?
+            } else {
+                rudder_kstatus::RuleSet::rudder()
+            },
+            wait: opts.wait,
+            wait_for_jobs: opts.wait_for_jobs,
+            timeout: opts.timeout,
+        },
+        subcharts: v3.then(|| rendered.v3.subchart_depends_on.clone()),
         force_conflicts: opts.force_conflicts,
+        take_ownership: opts.take_ownership,
         no_hooks: opts.no_hooks,
     };
     // As Helm: `crds/` is applied on install only, never on upgrade.
@@ -331,7 +406,7 @@ pub async fn upgrade(
             back.timeout = opts.timeout;
             back.force_conflicts = opts.force_conflicts;
             back.no_hooks = opts.no_hooks;
-            match rollback(client, &back, observer).await {
+            match crate::rollback::rollback_held(client, &back, observer).await {
                 Ok(_) => Err(LifecycleError::RolledBack {
                     name,
                     source: Box::new(cause),
@@ -358,6 +433,10 @@ fn install_options(opts: &UpgradeOptions) -> InstallOptions {
     o.no_hooks = opts.no_hooks;
     o.skip_schema_validation = opts.skip_schema_validation;
     o.oci.clone_from(&opts.oci);
+    o.wait_for_jobs = opts.wait_for_jobs;
+    o.take_ownership = opts.take_ownership;
+    o.labels.clone_from(&opts.labels);
+    o.force_pending = opts.force_pending;
     o
 }
 
@@ -365,9 +444,13 @@ fn install_options(opts: &UpgradeOptions) -> InstallOptions {
 pub(crate) struct DeploySteps {
     pub(crate) pre: HookEvent,
     pub(crate) post: HookEvent,
-    pub(crate) wait: WaitMode,
-    pub(crate) timeout: Duration,
+    /// Rules, `--wait`, `--wait-for-jobs`, `--timeout`.
+    pub(crate) readiness: Readiness,
+    /// v3 charts: the subcharts each chart waits for (resource groups come from the
+    /// objects' annotations). `None`: one phase, as Helm.
+    pub(crate) subcharts: Option<std::collections::BTreeMap<String, Vec<String>>>,
     pub(crate) force_conflicts: bool,
+    pub(crate) take_ownership: bool,
     pub(crate) no_hooks: bool,
 }
 
@@ -381,29 +464,58 @@ pub(crate) async fn deploy_revision(
     observer: &dyn WaitObserver,
 ) -> Result<(), ActionError> {
     let kube = &client.kube;
+    let readiness = &steps.readiness;
     let hooks = |event| HookRun {
         event,
-        timeout: steps.timeout,
+        timeout: readiness.timeout,
         observer,
+        rules: &readiness.rules,
     };
     if !steps.no_hooks {
         run_hooks(kube, release, hooks(steps.pre.clone())).await?;
     }
-    let objects = parse_objects(
-        &format!("release {} revision {}", release.name, release.version),
-        &release.manifest,
-    )?;
+    let sourced = crate::resource_groups::sourced_objects(&release.manifest)?;
+    let phases = match &steps.subcharts {
+        Some(subcharts) => crate::resource_groups::plan(&sourced, subcharts)?,
+        None => crate::resource_groups::plan_for(&sourced, None)?,
+    };
+    let objects = sourced.into_iter().map(|s| s.object).collect();
     let options = ApplyOptions {
         force_conflicts: steps.force_conflicts,
         field_manager: FIELD_MANAGER.to_owned(),
         ..apply_options(false)
     };
-    let refs = apply_owned_with(kube, objects, &release.name, &release.namespace, &options).await?;
+    let owner = Owner {
+        release: &release.name,
+        namespace: &release.namespace,
+        take_ownership: steps.take_ownership,
+    };
+    let deadline = tokio::time::Instant::now() + readiness.timeout;
+    let refs = apply_phases(
+        kube,
+        objects,
+        &phases,
+        &owner,
+        &options,
+        &PhaseRun {
+            readiness,
+            deadline,
+            observer,
+        },
+    )
+    .await?;
     if let Some(previous) = previous_manifest {
         delete_stale(kube, previous, &refs, &release.namespace).await?;
     }
-    if steps.wait.waits_for_resources() {
-        wait_ready(kube, &refs, steps.timeout, observer).await?;
+    if readiness.wait.waits_for_resources() {
+        wait_ready(
+            kube,
+            &refs,
+            final_timeout(&phases, deadline, readiness.timeout),
+            readiness,
+            observer,
+        )
+        .await?;
     }
     if !steps.no_hooks {
         run_hooks(kube, release, hooks(steps.post.clone())).await?;

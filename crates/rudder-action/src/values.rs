@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use rudder_values::model::ValueModel;
 use rudder_values::options::{ValueOptions, ValuesFile};
 use rudder_values::{Map, Value};
 
@@ -26,8 +27,9 @@ pub struct ValueSources {
 }
 
 impl ValueSources {
-    /// Reads the files and merges everything into the user's values map.
-    pub fn load(&self) -> Result<Map, ActionError> {
+    /// Reads the files and merges everything into the user's values map, decoded with
+    /// `model` (the chart's: [`rudder_chart::values_tree::value_model`]).
+    pub fn load(&self, model: ValueModel) -> Result<Map, ActionError> {
         let mut files = Vec::with_capacity(self.files.len());
         for path in &self.files {
             let text = std::fs::read_to_string(path).map_err(|source| ActionError::ReadValues {
@@ -46,6 +48,7 @@ impl ValueSources {
             set_string: self.set_string.clone(),
             set_file: self.set_file.clone(),
             set_literal: self.set_literal.clone(),
+            model,
         };
         let mut read = |path: &str| -> Result<Value, String> {
             std::fs::read_to_string(path)
@@ -53,5 +56,15 @@ impl ValueSources {
                 .map_err(|e| format!("{path}: {e}"))
         };
         Ok(options.merge(&mut read)?)
+    }
+}
+
+/// A stored release's config as Helm reads it back (decoded from JSON with `model`).
+pub(crate) fn stored_config(config: &Map, model: ValueModel) -> Map {
+    let mut v = Value::Object(config.clone());
+    model.from_json(&mut v);
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
     }
 }

@@ -41,6 +41,11 @@ pub struct GlobalArgs {
     /// Name of the kubeconfig context to use.
     #[arg(long = "kube-context", global = true, value_name = "NAME")]
     pub kube_context: Option<String>,
+
+    // --- repo/dependency commands ---
+    /// Repository configuration and cache locations.
+    #[command(flatten)]
+    pub repo: crate::commands::repo::RepoPathFlags,
 }
 
 /// Rudder's commands.
@@ -99,6 +104,20 @@ pub enum Command {
     /// Log in to or out of an OCI registry.
     #[command(subcommand)]
     Registry(crate::commands::registry::RegistryCommand),
+    // --- provenance commands ---
+    /// Verify that a chart archive is signed (<chart>.tgz.prov) by a key of the keyring and
+    /// unmodified.
+    Verify(crate::commands::provenance::VerifyArgs),
+    // --- repo/dependency commands ---
+    /// Add, list, remove, update, and index chart repositories.
+    #[command(subcommand)]
+    Repo(crate::commands::repo::RepoCommand),
+    /// Search for a keyword in charts.
+    #[command(subcommand)]
+    Search(crate::commands::repo::SearchCommand),
+    /// Manage a chart's dependencies.
+    #[command(subcommand, visible_aliases = ["dep", "dependencies"])]
+    Dependency(crate::commands::dependency::DependencyCommand),
     /// Print the version information.
     Version(VersionArgs),
     /// Generate the autocompletion script for the specified shell.
@@ -279,6 +298,9 @@ pub struct InstallArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: OutputFormat,
+    // --- release helper: --wait-for-jobs, --take-ownership, --labels, --force-pending ---
+    #[command(flatten)]
+    pub release_flags: crate::commands::release::ReleaseFlags,
 }
 
 /// `rudder list`.
@@ -426,6 +448,21 @@ pub struct PackageArgs {
     /// Set the appVersion on the chart to this version.
     #[arg(long, value_name = "VERSION")]
     pub app_version: Option<String>,
+    // --- provenance commands ---
+    /// Use a PGP private key to sign this package (writes <archive>.prov).
+    #[arg(long)]
+    pub sign: bool,
+    /// Name of the key to use when signing (a user-id substring or a fingerprint).
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+    /// Keyring holding the signing key (default: $GNUPGHOME/pubring.gpg, else
+    /// ~/.gnupg/pubring.gpg; signing needs the secret key, e.g. a secring.gpg).
+    #[arg(long, value_name = "PATH")]
+    pub keyring: Option<PathBuf>,
+    /// File whose first line is the passphrase of the signing key ("-" reads stdin; default:
+    /// $HELM_KEY_PASSPHRASE).
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// `rudder create`.
@@ -457,6 +494,10 @@ pub struct ShowArgs {
     /// The chart (a directory or a .tgz).
     #[arg(value_name = "CHART")]
     pub chart: PathBuf,
+    // --- repo/dependency commands ---
+    /// Version and repository flags for `repo/chart` references.
+    #[command(flatten)]
+    pub source: crate::commands::repo::ShowSourceFlags,
 }
 
 /// `rudder version`.

@@ -1,4 +1,5 @@
-//! Chart commands: `template`, `lint`, `package`, `create`, `show`.
+//! Chart commands: `template`, `lint`, `package` (with `--sign`: also `<archive>.prov`),
+//! `create`, `show`.
 
 use std::io::Write;
 
@@ -103,10 +104,20 @@ pub fn lint(args: LintArgs, namespace: Option<String>) -> anyhow::Result<()> {
 }
 
 pub fn package(args: PackageArgs) -> anyhow::Result<()> {
+    let sign = if args.sign {
+        Some(super::provenance::signing(
+            args.key,
+            args.keyring,
+            args.passphrase_file.as_deref(),
+        )?)
+    } else {
+        None
+    };
     let opts = package::PackageOptions {
         destination: args.destination,
         version: args.version,
         app_version: args.app_version,
+        sign,
     };
     let mut out = std::io::stdout().lock();
     for path in &args.paths {
@@ -128,7 +139,7 @@ pub fn create(args: CreateArgs) -> anyhow::Result<()> {
 }
 
 pub fn show(cmd: ShowCommand) -> anyhow::Result<()> {
-    let (what, ShowArgs { chart }) = match cmd {
+    let (what, ShowArgs { chart, .. }) = match cmd {
         ShowCommand::All(a) => (show::Show::All, a),
         ShowCommand::Chart(a) => (show::Show::Chart, a),
         ShowCommand::Values(a) => (show::Show::Values, a),

@@ -85,6 +85,9 @@ pub struct UpgradeArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: OutputFormat,
+    /// --wait-for-jobs, --take-ownership, --labels, --force-pending.
+    #[command(flatten)]
+    pub release_flags: super::release::ReleaseFlags,
 }
 
 /// `rudder rollback`.
@@ -115,6 +118,13 @@ pub struct RollbackArgs {
     /// Prevent hooks from running.
     #[arg(long)]
     pub no_hooks: bool,
+    /// Also wait until Jobs have completed (with the watcher strategy).
+    #[arg(long)]
+    pub wait_for_jobs: bool,
+    /// Mark a pending newest revision failed and go on, even without an expired rudder lease
+    /// showing that its operation was interrupted.
+    #[arg(long)]
+    pub force_pending: bool,
 }
 
 /// `rudder history`.
@@ -222,6 +232,10 @@ pub fn upgrade(args: UpgradeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     opts.no_hooks = args.no_hooks;
     opts.skip_crds = args.skip_crds;
     opts.skip_schema_validation = args.skip_schema_validation;
+    opts.wait_for_jobs = args.release_flags.wait_for_jobs;
+    opts.take_ownership = args.release_flags.take_ownership;
+    opts.labels = args.release_flags.labels.unwrap_or_default();
+    opts.force_pending = args.release_flags.force_pending;
     let release = runtime()?.block_on(async {
         let client = connect(global, false, args.history_max).await?;
         upgrade::upgrade(&client, &opts, &progress)
@@ -255,6 +269,8 @@ pub fn rollback(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     opts.dry_run = args.dry_run;
     opts.force_conflicts = args.force_conflicts;
     opts.no_hooks = args.no_hooks;
+    opts.wait_for_jobs = args.wait_for_jobs;
+    opts.force_pending = args.force_pending;
     runtime()?.block_on(async {
         let client = connect(global, false, args.history_max).await?;
         rollback::rollback(&client, &opts, &progress)

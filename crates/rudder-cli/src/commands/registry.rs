@@ -34,6 +34,10 @@ pub struct ChartSourceFlags {
     /// Registry connection flags.
     #[command(flatten)]
     pub registry: RegistryFlags,
+    // --- repo/dependency commands ---
+    /// Repository flags for `repo/chart` references and `--dependency-update`.
+    #[command(flatten)]
+    pub repo: crate::commands::repo::RepoChartFlags,
 }
 
 impl ChartSourceFlags {
@@ -50,7 +54,8 @@ impl ChartSourceFlags {
 }
 
 impl RegistryFlags {
-    fn options(&self) -> anyhow::Result<RegistryOptions> {
+    // --- repo/dependency commands: also used for `oci://` dependencies ---
+    pub(crate) fn options(&self) -> anyhow::Result<RegistryOptions> {
         Ok(RegistryOptions {
             plain_http: self.plain_http,
             registry_config: match &self.registry_config {
@@ -117,6 +122,10 @@ pub struct PullArgs {
     pub destination: PathBuf,
     #[command(flatten)]
     pub registry: RegistryFlags,
+    // --- repo/dependency commands ---
+    /// Repository flags for `repo/chart` references.
+    #[command(flatten)]
+    pub repo: crate::commands::repo::LocateFlags,
 }
 
 /// `rudder registry`.

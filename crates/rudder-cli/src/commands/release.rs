@@ -21,6 +21,42 @@ use rudder_action::status::{self, StatusOptions};
 use rudder_action::uninstall::{self, UninstallOptions};
 use rudder_action::values::ValueSources;
 
+/// Flags install and upgrade share: `--wait-for-jobs`, `--take-ownership`, `--labels`,
+/// `--force-pending`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReleaseFlags {
+    /// Also wait until Jobs have completed (with the watcher strategy).
+    #[arg(long)]
+    pub wait_for_jobs: bool,
+    /// Adopt existing objects even if they carry no (or another release's) Helm ownership
+    /// markers.
+    #[arg(long)]
+    pub take_ownership: bool,
+    /// Labels stored on the release record, e.g. team=a,tier=web (upgrade merges them over
+    /// the previous ones; the value null removes one). Helm's system labels are reserved.
+    #[arg(long, value_name = "KEY=VALUE,...", value_parser = parse_labels)]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Mark a pending-install/upgrade/rollback newest revision failed and go on, even though
+    /// no expired rudder lease shows that its operation was interrupted (rudder detects its own
+    /// interrupted operations by their expired lease; use this for one left by helm).
+    #[arg(long)]
+    pub force_pending: bool,
+}
+
+/// Parses `k=v,k2=v2` (Helm's `--labels`).
+pub(super) fn parse_labels(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for pair in text.split(',').filter(|p| !p.is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{pair:?} must be formatted as key=value"))?;
+        out.insert(k.trim().to_owned(), v.trim().to_owned());
+    }
+    Ok(out)
+}
+
 pub(super) fn value_sources(args: ValuesArgs) -> ValueSources {
     ValueSources {
         files: args.values,
@@ -101,6 +137,10 @@ pub fn install(args: InstallArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     opts.skip_crds = args.skip_crds;
     opts.no_hooks = args.no_hooks;
     opts.skip_schema_validation = args.skip_schema_validation;
+    opts.wait_for_jobs = args.release_flags.wait_for_jobs;
+    opts.take_ownership = args.release_flags.take_ownership;
+    opts.labels = args.release_flags.labels.unwrap_or_default();
+    opts.force_pending = args.release_flags.force_pending;
     let release = runtime()?.block_on(async {
         let client = connect(global, false, args.history_max).await?;
         install::install(&client, &opts, &progress)

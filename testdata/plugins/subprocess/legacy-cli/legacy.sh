@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "legacy args: $*"
+echo "legacy name=$HELM_PLUGIN_NAME"
