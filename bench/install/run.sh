@@ -6,11 +6,11 @@
 # ready; the median wall times and their ratio are printed. A benchmark, not a test.
 #
 # Usage: bench/install/run.sh [ITERATIONS]   (default 5; builds rudder in release first)
-# Needs: a running control plane (`source /work/cluster.env`, or KUBECONFIG naming one).
+# Needs: a running control plane (`scripts/cluster up`, or KUBECONFIG naming one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 iterations=${1:-5}
-if [[ -z "${KUBECONFIG:-}" && -f /work/cluster.env ]]; then source /work/cluster.env; fi
+if [[ -z "${KUBECONFIG:-}" ]]; then eval "$(scripts/cluster env)"; fi
 : "${KUBECONFIG:?KUBECONFIG must name the local control plane}"
 cargo build --release --locked -p rudder-cli >&2
 rudder=${CARGO_TARGET_DIR:-$PWD/target}/release/rudder

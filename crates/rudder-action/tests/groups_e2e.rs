@@ -1,7 +1,7 @@
 //! End-to-end tests of the v3 install rules on the local control plane: resource groups
 //! applied and waited for phase by phase, `readiness.yaml` overrides, the CRD upgrade policy.
 //!
-//! Run: `cargo test -p rudder-action --test groups_e2e` (with `/work/cluster.env` sourced).
+//! Run: `cargo test -p rudder-action --test groups_e2e` (after `scripts/cluster up` and `eval "$(scripts/cluster env)"`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -1,6 +1,6 @@
 //! End-to-end tests of `install`, `list`, `status` and `uninstall` on the local control plane
 //! (rudder-testkit), each test in a namespace of its own, plus interop with real Helm 4.1.4
-//! (`/work/shared/tools/helm-peer`, or `RUDDER_HELM` naming a helm binary).
+//! (`../shared/tools/helm-peer`, or `RUDDER_HELM` naming a helm binary).
 //!
 //! Run: `cargo test -p rudder-action --test release_e2e` (starts a control plane unless
 //! `RUDDER_TEST_KUBECONFIG` or a `rudder-testenv` `KUBECONFIG` names a running one).

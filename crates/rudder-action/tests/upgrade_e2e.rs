@@ -1,6 +1,6 @@
 //! End-to-end tests of `upgrade`, `rollback`, `history` and `get` on the local control plane
 //! (rudder-testkit), each test in a namespace of its own, plus history interop with real
-//! Helm 4.1.4 (`/work/shared/tools/helm-peer`, or `RUDDER_HELM` naming a helm binary).
+//! Helm 4.1.4 (`../shared/tools/helm-peer`, or `RUDDER_HELM` naming a helm binary).
 //!
 //! Run: `cargo test -p rudder-action --test upgrade_e2e`.
 

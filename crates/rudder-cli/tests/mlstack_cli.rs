@@ -1097,3 +1097,99 @@ fn cluster_access_needs_the_manifest_grant() {
         "{stderr}"
     );
 }
+
+/// The `mlstack` getter ships as a signed plugin package: `rudder plugin package` signs it,
+/// `rudder plugin verify` and real Helm's `helm plugin verify` accept it with the public
+/// keyring, a tampered copy is refused, and `rudder plugin install` verifies it by default.
+#[test]
+fn signed_mlstack_package_verifies() {
+    use rudder_provenance::keygen::{KeyAlgorithm, KeyGenOptions, generate};
+    let env = Env {
+        plugins: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+        kubeconfig: None,
+    };
+    let keys = tempfile::tempdir().unwrap();
+    let key = generate(&KeyGenOptions {
+        user_id: "MLStack Release <mlstack@rudder.example>".to_string(),
+        passphrase: None,
+        algorithm: KeyAlgorithm::Rsa2048,
+    })
+    .unwrap();
+    let secring = keys.path().join("secring.gpg");
+    let pubring = keys.path().join("pubring.gpg");
+    key.write_secret_keyring(&secring).unwrap();
+    key.write_public_keyring(&pubring).unwrap();
+    let src = support::plugin_dir(
+        &support::repo_root().join("plugins/mlstack"),
+        "mlstack.wasm",
+    );
+    let out = tempfile::tempdir().unwrap();
+    env.ok(&[
+        "plugin",
+        "package",
+        src.path().to_str().unwrap(),
+        "--key",
+        "MLStack Release",
+        "--keyring",
+        secring.to_str().unwrap(),
+        "-d",
+        out.path().to_str().unwrap(),
+    ]);
+    let tgz = out.path().join("mlstack-getter-0.1.0.tgz");
+    let prov = out.path().join("mlstack-getter-0.1.0.tgz.prov");
+    assert!(tgz.is_file() && prov.is_file(), "package and .prov written");
+
+    let report = env.ok(&[
+        "plugin",
+        "verify",
+        tgz.to_str().unwrap(),
+        "--keyring",
+        pubring.to_str().unwrap(),
+    ]);
+    assert!(report.contains("MLStack Release"), "{report}");
+    let helm = Command::new(rudder_testkit::helm())
+        .args(["plugin", "verify", tgz.to_str().unwrap(), "--keyring"])
+        .arg(&pubring)
+        .env("HELM_CACHE_HOME", env.cache.path())
+        .output()
+        .unwrap();
+    assert!(
+        helm.status.success(),
+        "helm plugin verify: {}",
+        String::from_utf8_lossy(&helm.stderr)
+    );
+
+    // One byte changed in the archive: the digest in the .prov no longer matches.
+    let tampered = out.path().join("tampered");
+    std::fs::create_dir(&tampered).unwrap();
+    let mut bytes = std::fs::read(&tgz).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    let bad = tampered.join("mlstack-getter-0.1.0.tgz");
+    std::fs::write(&bad, bytes).unwrap();
+    std::fs::copy(&prov, tampered.join("mlstack-getter-0.1.0.tgz.prov")).unwrap();
+    let refused = env.rudder(&[
+        "plugin",
+        "verify",
+        bad.to_str().unwrap(),
+        "--keyring",
+        pubring.to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success(), "a tampered package verified");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+
+    // Installing the signed package checks the signature, then the getter works.
+    env.ok(&[
+        "plugin",
+        "install",
+        tgz.to_str().unwrap(),
+        "--keyring",
+        pubring.to_str().unwrap(),
+    ]);
+    let list = env.ok(&["plugin", "list"]);
+    assert!(list.contains("mlstack-getter"), "{list}");
+    let rendered = env.ok(&["template", "ml", "mlstack://trainer"]);
+    assert!(rendered.contains("kind: CustomResourceDefinition"));
+}

@@ -2,7 +2,7 @@
 //! an install killed with `kill -9` mid-wait is recovered through its expired lease, two
 //! concurrent upgrades (two real processes), `--force-pending`, and `--labels`.
 //!
-//! Run: `cargo test -p rudder-cli --test release_cli` (with `/work/cluster.env` sourced).
+//! Run: `cargo test -p rudder-cli --test release_cli` (after `scripts/cluster up` and `eval "$(scripts/cluster env)"`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
