@@ -68,6 +68,9 @@ pub enum ActionError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A command-line value the action cannot use (e.g. a `--filter` of `rudder test`).
+    #[error("{0}")]
+    InvalidArgument(String),
     /// The release has no record.
     #[error("release {name:?} not found")]
     ReleaseNotFound {

@@ -26,6 +26,7 @@ pub mod release_ops;
 pub mod show;
 pub mod status;
 pub mod template;
+pub mod test_hooks;
 pub mod uninstall;
 pub mod values;
 // upgrade / rollback / history / get

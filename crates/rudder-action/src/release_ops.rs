@@ -166,6 +166,52 @@ pub struct ReleaseSummary {
     /// `last_deployed` as `helm status` prints it (Go's `time.ANSIC`).
     #[serde(skip)]
     pub deployed_text: String,
+    /// The test hooks that have run (`rudder test`), in the record's order; `None` when the
+    /// revision has no test hooks (`TEST SUITE: None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_suite: Option<Vec<TestRun>>,
+}
+
+/// The last run of one test hook, as `helm status` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestRun {
+    /// Hook object name.
+    pub name: String,
+    /// When it started (Go's `time.ANSIC`).
+    pub started: String,
+    /// When it completed (Go's `time.ANSIC`).
+    pub completed: String,
+    /// `Succeeded`, `Failed`, `Running` or `Unknown`.
+    pub phase: String,
+}
+
+/// The test suite of a revision: `None` without test hooks, else the hooks that have run, in
+/// the record's order (as `helm status` prints them).
+fn test_suite(release: &Release) -> Option<Vec<TestRun>> {
+    let tests: Vec<&Hook> = release
+        .hooks
+        .iter()
+        .filter(|h| h.events.contains(&HookEvent::Test))
+        .collect();
+    if tests.is_empty() {
+        return None;
+    }
+    Some(
+        tests
+            .into_iter()
+            .filter(|h| !h.last_run.started_at.is_zero())
+            .map(|h| TestRun {
+                name: h.name.clone(),
+                started: go_ansic(&h.last_run.started_at),
+                completed: go_ansic(&h.last_run.completed_at),
+                phase: h
+                    .last_run
+                    .phase
+                    .as_ref()
+                    .map_or_else(String::new, ToString::to_string),
+            })
+            .collect(),
+    )
 }
 
 impl ReleaseSummary {
@@ -198,6 +244,7 @@ impl ReleaseSummary {
             notes: info.notes,
             updated_text: go_time_string(&info.last_deployed),
             deployed_text: go_ansic(&info.last_deployed),
+            test_suite: test_suite(release),
         }
     }
 }

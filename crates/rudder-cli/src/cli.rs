@@ -76,6 +76,8 @@ pub enum Command {
     List(ListArgs),
     /// Display the status of the named release.
     Status(StatusArgs),
+    /// Run the tests of a release (its `helm.sh/hook: test` hooks).
+    Test(TestArgs),
     /// Uninstall a release.
     #[command(visible_aliases = ["un", "del", "delete"])]
     Uninstall(UninstallArgs),
@@ -341,6 +343,26 @@ pub struct StatusArgs {
     /// Show the status of this revision instead of the newest.
     #[arg(long, value_name = "N")]
     pub revision: Option<i64>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// `rudder test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Release name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Time to wait for each test to complete.
+    #[arg(long, value_name = "DURATION", default_value = "5m0s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Print the logs of the test Pods.
+    #[arg(long)]
+    pub logs: bool,
+    /// Run only the tests named (`name=NAME`), or all but them (`!name=NAME`); repeatable.
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: OutputFormat,

@@ -323,3 +323,131 @@ async fn a_pending_record_without_a_lease_needs_force_pending() {
     assert_eq!(labels.get("tier").map(String::as_str), Some("api"));
     assert_eq!(labels.get("status").map(String::as_str), Some("deployed"));
 }
+
+/// The `TEST SUITE` block of `status` output (up to the notes).
+fn test_suite_block(stdout: &[u8]) -> String {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .skip_while(|l| !l.starts_with("TEST SUITE"))
+        .take_while(|l| !l.starts_with("NOTES:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Each test of a `TEST SUITE` block: name → (started, completed, phase), with the times
+/// as seconds of the day (the runs here do not cross midnight).
+fn test_runs(block: &str) -> std::collections::BTreeMap<String, (u32, u32, String)> {
+    let seconds = |l: &str| -> u32 {
+        // Go's ANSIC: "Fri Dec  4 15:00:41 2026".
+        let clock = l.split_whitespace().nth(3).expect("a time");
+        clock
+            .split(':')
+            .map(|p| p.parse::<u32>().expect("a number"))
+            .fold(0, |acc, p| acc * 60 + p)
+    };
+    let lines: Vec<&str> = block.lines().collect();
+    lines
+        .chunks(4)
+        .map(|c| {
+            let name = c[0].strip_prefix("TEST SUITE:     ").expect("a test");
+            let started = seconds(c[1].strip_prefix("Last Started:   ").expect("started"));
+            let completed = seconds(c[2].strip_prefix("Last Completed: ").expect("completed"));
+            let phase = c[3].strip_prefix("Phase:          ").expect("phase");
+            (name.to_string(), (started, completed, phase.to_string()))
+        })
+        .collect()
+}
+
+fn helm_status(ns: &TestNamespace, name: &str) -> Output {
+    let plane = ControlPlane::shared().expect("control plane");
+    Command::new(rudder_testkit::helm())
+        .args(["status", name, "-n", ns.name(), "--kubeconfig"])
+        .arg(plane.kubeconfig())
+        .env_remove("HELM_DRIVER")
+        .output()
+        .expect("helm runs")
+}
+
+/// `rudder test` runs the test hooks in weight order, writes each run into the revision (real
+/// Helm's `helm status` shows the same suite), honours `--filter`, and fails naming the
+/// failing test while still recording it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rudder_test_runs_test_hooks_and_records_them_as_helm_does() {
+    let ns = namespace("cli-test-hooks").await;
+    let out = rudder(
+        &ns,
+        &["install", "web", CHART, "--set", "tests.enabled=true"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // Test hooks exist but none has run: Helm prints no TEST SUITE line at all.
+    let before = rudder(&ns, &["status", "web"]);
+    assert_eq!(test_suite_block(&before.stdout), "", "{}", text(&before));
+
+    let out = rudder(&ns, &["test", "web", "--timeout", "2m"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let suite = test_suite_block(&out.stdout);
+    let runs = test_runs(&suite);
+    assert_eq!(
+        runs.keys().collect::<Vec<_>>(),
+        ["web-test-config", "web-test-smoke"],
+        "{suite}"
+    );
+    assert!(runs.values().all(|r| r.2 == "Succeeded"), "{suite}");
+    // Weight order: `config` (weight 1) completed before `smoke` (weight 2) started.
+    assert!(
+        runs["web-test-config"].1 <= runs["web-test-smoke"].0,
+        "{suite}"
+    );
+    // The revision is the same one (no new revision), and helm reads the same suite.
+    assert_eq!(record_status(&ns, "web", 2).await, None);
+    let helm = helm_status(&ns, "web");
+    assert!(helm.status.success(), "{}", text(&helm));
+    let status = rudder(&ns, &["status", "web"]);
+    assert_eq!(
+        test_suite_block(&helm.stdout),
+        test_suite_block(&status.stdout)
+    );
+    assert_eq!(test_suite_block(&status.stdout), suite);
+
+    // `--filter '!name=…'` skips a test: only `smoke` runs again (its start time moves on).
+    let out = rudder(&ns, &["test", "web", "--filter", "!name=web-test-config"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let again = test_runs(&test_suite_block(&out.stdout));
+    assert_eq!(
+        again["web-test-config"], runs["web-test-config"],
+        "config ran again"
+    );
+    assert_eq!(again["web-test-smoke"].2, "Succeeded");
+
+    // A failing test: exit code 1 naming it, and the failure recorded.
+    let out = rudder(
+        &ns,
+        &[
+            "upgrade",
+            "web",
+            CHART,
+            "--wait=hookOnly",
+            "--set",
+            "tests.enabled=true",
+            "--set-json",
+            r#"tests.pods=[{"name":"bad","weight":0,"image":"registry.example/e2e/job-fail:1"}]"#,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = rudder(&ns, &["test", "web", "--timeout", "2m"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Progress lines, then one error line naming the test.
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("Error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("test hook Pod/web-test-bad failed"),
+        "{stderr}"
+    );
+    let status = rudder(&ns, &["status", "web"]);
+    let suite = test_suite_block(&status.stdout);
+    assert!(
+        suite.contains("TEST SUITE:     web-test-bad") && suite.contains("Phase:          Failed"),
+        "{suite}"
+    );
+}

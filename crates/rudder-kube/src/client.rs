@@ -382,6 +382,29 @@ impl Kube {
             })
     }
 
+    /// The log of a Pod's (first) container, or `None` when the Pod does not exist.
+    ///
+    /// # Errors
+    /// [`Error::Request`] for any other API error.
+    pub async fn pod_logs(&self, namespace: &str, name: &str) -> Result<Option<String>, Error> {
+        let pods: Api<k8s_openapi::api::core::v1::Pod> =
+            Api::namespaced(self.client.clone(), namespace);
+        match pods.logs(name, &kube::api::LogParams::default()).await {
+            Ok(text) => Ok(Some(text)),
+            Err(source) if api_code(&source) == Some(404) => Ok(None),
+            Err(source) => Err(Error::Request {
+                verb: "logs",
+                id: ObjectRef {
+                    api_version: "v1".to_owned(),
+                    kind: "Pod".to_owned(),
+                    namespace: Some(namespace.to_owned()),
+                    name: name.to_owned(),
+                },
+                source: Box::new(source),
+            }),
+        }
+    }
+
     /// Asks the API server to delete one object. Combine with [`crate::wait::wait`] and
     /// [`crate::wait::Desired::NotFound`] to wait until it is gone.
     ///

@@ -158,15 +158,6 @@ impl RegistryClient {
             chart.provenance.as_deref(),
             manifest::annotations(md, &created),
         );
-        let oci = reference.to_oci();
-        let what = reference.to_string();
-        self.inner
-            .store_auth_if_needed(reference.registry(), &auth.to_oci())
-            .await;
-        self.inner
-            .auth(&oci, &auth.to_oci(), oci_client::RegistryOperation::Push)
-            .await
-            .map_err(|e| map_err(e, &reference, &what))?;
         let mut blobs: Vec<(&Descriptor, &[u8])> = vec![(&m.config, &config)];
         for l in &m.layers {
             let data: &[u8] = if l.media_type == CHART_LAYER_MEDIA_TYPE {
@@ -176,32 +167,7 @@ impl RegistryClient {
             };
             blobs.push((l, data));
         }
-        for (d, data) in blobs {
-            let exists = self
-                .inner
-                .blob_exists(&oci, &d.digest)
-                .await
-                .unwrap_or(false);
-            if !exists {
-                self.inner
-                    .push_blob(&oci, data.to_vec(), &d.digest)
-                    .await
-                    .map_err(|e| map_err(e, &reference, &what))?;
-            }
-        }
-        let body = serde_json::to_vec(&m).map_err(|e| RegistryError::InvalidManifest {
-            reference: what.clone(),
-            message: e.to_string(),
-        })?;
-        let digest = manifest::sha256_digest(&body);
-        self.inner
-            .push_manifest_raw(
-                &oci,
-                body,
-                http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE),
-            )
-            .await
-            .map_err(|e| map_err(e, &reference, &what))?;
+        let digest = self.upload(&reference, auth, &m, blobs).await?;
         tracing::debug!(%reference, %digest, "pushed chart");
         Ok(Pushed {
             reference,
@@ -460,6 +426,55 @@ fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     one_line(&parts.join(": "))
+}
+
+impl RegistryClient {
+    /// Pushes an artifact: authenticates for push, uploads each blob the registry does not
+    /// have yet, then the manifest. Returns the manifest's digest.
+    pub(crate) async fn upload(
+        &self,
+        reference: &OciReference,
+        auth: &Auth,
+        m: &Manifest,
+        blobs: Vec<(&Descriptor, &[u8])>,
+    ) -> Result<String, RegistryError> {
+        let oci = reference.to_oci();
+        let what = reference.to_string();
+        self.inner
+            .store_auth_if_needed(reference.registry(), &auth.to_oci())
+            .await;
+        self.inner
+            .auth(&oci, &auth.to_oci(), oci_client::RegistryOperation::Push)
+            .await
+            .map_err(|e| map_err(e, reference, &what))?;
+        for (d, data) in blobs {
+            let exists = self
+                .inner
+                .blob_exists(&oci, &d.digest)
+                .await
+                .unwrap_or(false);
+            if !exists {
+                self.inner
+                    .push_blob(&oci, data.to_vec(), &d.digest)
+                    .await
+                    .map_err(|e| map_err(e, reference, &what))?;
+            }
+        }
+        let body = serde_json::to_vec(m).map_err(|e| RegistryError::InvalidManifest {
+            reference: what.clone(),
+            message: e.to_string(),
+        })?;
+        let digest = manifest::sha256_digest(&body);
+        self.inner
+            .push_manifest_raw(
+                &oci,
+                body,
+                http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE),
+            )
+            .await
+            .map_err(|e| map_err(e, reference, &what))?;
+        Ok(digest)
+    }
 }
 
 pub(crate) fn map_err(

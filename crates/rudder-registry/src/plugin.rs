@@ -128,15 +128,6 @@ impl RegistryClient {
             .clone()
             .unwrap_or_else(|| manifest::rfc3339_utc(std::time::SystemTime::now()));
         let m = plugin_manifest(plugin, &created);
-        let oci = reference.to_oci();
-        let what = reference.to_string();
-        self.inner
-            .store_auth_if_needed(reference.registry(), &auth.to_oci())
-            .await;
-        self.inner
-            .auth(&oci, &auth.to_oci(), oci_client::RegistryOperation::Push)
-            .await
-            .map_err(|e| map_err(e, &reference, &what))?;
         let archive_digest = manifest::sha256_digest(&plugin.archive);
         let mut blobs: Vec<(&Descriptor, &[u8])> = vec![(&m.config, b"{}")];
         for l in &m.layers {
@@ -147,32 +138,7 @@ impl RegistryClient {
             };
             blobs.push((l, data));
         }
-        for (d, data) in blobs {
-            let exists = self
-                .inner
-                .blob_exists(&oci, &d.digest)
-                .await
-                .unwrap_or(false);
-            if !exists {
-                self.inner
-                    .push_blob(&oci, data.to_vec(), &d.digest)
-                    .await
-                    .map_err(|e| map_err(e, &reference, &what))?;
-            }
-        }
-        let body = serde_json::to_vec(&m).map_err(|e| RegistryError::InvalidManifest {
-            reference: what.clone(),
-            message: e.to_string(),
-        })?;
-        let digest = manifest::sha256_digest(&body);
-        self.inner
-            .push_manifest_raw(
-                &oci,
-                body,
-                http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE),
-            )
-            .await
-            .map_err(|e| map_err(e, &reference, &what))?;
+        let digest = self.upload(&reference, auth, &m, blobs).await?;
         tracing::debug!(%reference, %digest, "pushed plugin");
         Ok(crate::Pushed {
             reference,

@@ -39,10 +39,11 @@
 //! | (no marker) | `Running` and `Ready` about 0.5–1.5 s after it is scheduled |
 //! | `never-ready` | `Running`, containers running but never ready (`Ready=False`) |
 //! | `crashloop` | `Running`, containers waiting with reason `CrashLoopBackOff` (last exit code 1) |
-//! | `job-fail` | if owned by a Job: terminates with exit code 1 (phase `Failed`) |
+//! | `job-fail` | if it runs to completion (see below): terminates with exit code 1 (phase `Failed`) |
 //!
-//! Pods owned by a Job whose images lack `job-fail` terminate with exit code 0 (phase
-//! `Succeeded`) about a second after they become ready. Give failing Jobs `backoffLimit: 0`,
+//! Pods that run to completion (owned by a Job, or with `restartPolicy: Never`, such as test
+//! hooks) whose images lack `job-fail` terminate with exit code 0 (phase `Succeeded`) about a
+//! second after they become ready. Give failing Jobs `backoffLimit: 0`,
 //! or the Job controller's retry back-off (10 s, 20 s, 40 s, ...) makes the test slow. Pods
 //! marked for deletion are removed once their finalizers are gone. Any image name works: no
 //! image is ever pulled.

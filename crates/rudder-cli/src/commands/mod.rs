@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::List(args) => release::list(args, &cli.global),
         Command::Status(args) => release::status(args, &cli.global),
+        Command::Test(args) => release::test(args, &cli.global),
         Command::Uninstall(args) => release::uninstall(args, &cli.global),
         // --- release lifecycle commands ---
         Command::Upgrade(mut args) => {

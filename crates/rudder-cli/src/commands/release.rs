@@ -7,8 +7,8 @@
 use std::io::Write;
 
 use crate::cli::{
-    DryRunArg, GlobalArgs, InstallArgs, ListArgs, OutputFormat, StatusArgs, UninstallArgs,
-    ValuesArgs, WaitArg,
+    DryRunArg, GlobalArgs, InstallArgs, ListArgs, OutputFormat, StatusArgs, TestArgs,
+    UninstallArgs, ValuesArgs, WaitArg,
 };
 use anyhow::Context;
 use rudder_action::install::{self, DryRun, InstallOptions};
@@ -18,6 +18,7 @@ use rudder_action::release_ops::{
     ClientOptions, ObjectRef, ObjectStatus, ReleaseClient, ReleaseSummary, StorageChoice, WaitMode,
 };
 use rudder_action::status::{self, StatusOptions};
+use rudder_action::test_hooks::{self, TestFilter, TestOptions};
 use rudder_action::uninstall::{self, UninstallOptions};
 use rudder_action::values::ValueSources;
 
@@ -271,7 +272,17 @@ pub(super) fn print_release(summary: &ReleaseSummary, format: OutputFormat) -> a
             writeln!(out, "STATUS: {}", summary.status)?;
             writeln!(out, "REVISION: {}", summary.revision)?;
             writeln!(out, "DESCRIPTION: {}", summary.description)?;
-            writeln!(out, "TEST SUITE: None")?;
+            match &summary.test_suite {
+                None => writeln!(out, "TEST SUITE: None")?,
+                Some(tests) => {
+                    for t in tests {
+                        writeln!(out, "TEST SUITE:     {}", t.name)?;
+                        writeln!(out, "Last Started:   {}", t.started)?;
+                        writeln!(out, "Last Completed: {}", t.completed)?;
+                        writeln!(out, "Phase:          {}", t.phase)?;
+                    }
+                }
+            }
             if !summary.notes.is_empty() {
                 writeln!(out, "NOTES:\n{}", summary.notes.trim_end())?;
             }
@@ -297,6 +308,29 @@ pub(super) fn table(rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+pub fn test(args: TestArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let client = connect(global, false, 0).await?;
+        let opts = TestOptions {
+            release_name: args.name,
+            timeout: args.timeout,
+            filter: TestFilter::parse(&args.filter)?,
+        };
+        let report = test_hooks::test(&client, &opts, &progress).await?;
+        print_release(&ReleaseSummary::of(&report.release), args.output)?;
+        if args.logs {
+            let mut out = std::io::stdout().lock();
+            for (pod, log) in test_hooks::test_logs(&client, &report.release, &opts.filter).await? {
+                writeln!(out, "POD LOGS: {pod}\n{log}")?;
+            }
+        }
+        match report.failure {
+            Some(e) => Err(flatten(&e)),
+            None => anyhow::Ok(()),
+        }
+    })
 }
 
 #[cfg(test)]
