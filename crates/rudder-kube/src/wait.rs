@@ -273,6 +273,11 @@ enum Message {
         key: usize,
         message: String,
     },
+    /// The API server stopped serving the kind (its CRD was deleted): none of its objects
+    /// exists any more.
+    KindGone {
+        key: usize,
+    },
     Fatal(Error),
 }
 
@@ -320,6 +325,7 @@ async fn watch_objects(
         watcher::watcher(api, config).default_backoff(),
         what,
         |event| Message::Object { key: index, event },
+        Some(index),
         &tx,
     )
     .await;
@@ -343,15 +349,19 @@ async fn watch_pods(
             selector: index,
             event,
         },
+        None,
         &tx,
     )
     .await;
 }
 
+/// Forwards a watch's events. `gone_key`: the watch key to report as [`Message::KindGone`]
+/// when the API server answers 404 for the resource itself (the kind is no longer served).
 async fn forward<S>(
     stream: S,
     what: String,
     wrap: impl Fn(Event<DynamicObject>) -> Message,
+    gone_key: Option<usize>,
     tx: &mpsc::UnboundedSender<Message>,
 ) where
     S: Stream<Item = Result<Event<DynamicObject>, watcher::Error>>,
@@ -371,6 +381,14 @@ async fn forward<S>(
                 }));
                 return;
             }
+            Err(source) if gone_key.is_some() && has_code(&source, 404) => {
+                tracing::debug!(%what, "the kind is no longer served; its objects are gone");
+                if let Some(key) = gone_key
+                    && tx.send(Message::KindGone { key }).is_err()
+                {
+                    return;
+                }
+            }
             // Expired resource versions, dropped connections, ...: the watcher recovers.
             Err(error) => tracing::debug!(%what, %error, "watch error; retrying"),
         }
@@ -378,11 +396,16 @@ async fn forward<S>(
 }
 
 fn is_forbidden(error: &watcher::Error) -> bool {
+    has_code(error, 403)
+}
+
+/// Whether a watch error is an API answer with this HTTP status code.
+fn has_code(error: &watcher::Error, code: u16) -> bool {
     match error {
         watcher::Error::InitialListFailed(kube::Error::Api(status))
         | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 403,
-        watcher::Error::WatchError(status) => status.code == 403,
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == code,
+        watcher::Error::WatchError(status) => status.code == code,
         _ => false,
     }
 }
@@ -488,6 +511,13 @@ impl<'a> State<'a> {
                         };
                         self.report(entry);
                     }
+                }
+            }
+            Message::KindGone { key } => {
+                self.keys[key].synced = true;
+                let entries: Vec<usize> = self.keys[key].names.values().copied().collect();
+                for entry in entries {
+                    self.gone(entry);
                 }
             }
             Message::Fatal(_) => {}
@@ -908,5 +938,30 @@ mod tests {
             err.to_string(),
             "resource Job/ns/hook not ready. status: Unknown, message: no matches\ntimed out after 1s"
         );
+    }
+
+    #[test]
+    fn a_kind_no_longer_served_means_its_objects_are_gone() {
+        // Uninstall deletes a custom resource and then its CRD; the watch of the custom
+        // resource's kind ends with 404s, and the wait for deletion must still finish.
+        let rules = RuleSet::rudder();
+        let options = WaitOptions::rudder(Strategy::Wait, Desired::NotFound, DEFAULT_TIMEOUT);
+        let mut state = state_with(&options, &rules, &NoProgress);
+        state.handle(Message::Object {
+            key: 0,
+            event: Event::Init,
+        });
+        state.handle(Message::Object {
+            key: 0,
+            event: Event::InitApply(job(true)),
+        });
+        state.handle(Message::Object {
+            key: 0,
+            event: Event::InitDone,
+        });
+        assert!(!state.is_done(), "the object is still there");
+        state.handle(Message::KindGone { key: 0 });
+        assert_eq!(state.entries[0].status.status, Status::NotFound);
+        assert!(state.is_done());
     }
 }
