@@ -38,8 +38,12 @@ pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY_VALUE: &str = "Helm";
 /// Annotation that keeps an object on uninstall.
 pub const RESOURCE_POLICY_ANNOTATION: &str = "helm.sh/resource-policy";
-/// Field manager of every apply.
-pub const FIELD_MANAGER: &str = "rudder";
+/// Field manager of every apply of release objects: Helm's own (`helm`), so that `helm` and
+/// `rudder` are one manager for the objects of a release and either can upgrade or roll back
+/// what the other applied without `--force-conflicts` (with a manager of its own, Rudder would
+/// own every field it applied and Helm 4's server-side apply would refuse to change them).
+/// The same reason makes the ownership label `app.kubernetes.io/managed-by: Helm`.
+pub const FIELD_MANAGER: &str = "helm";
 /// Objects applied at once within one kind group.
 pub const APPLY_CONCURRENCY: usize = rudder_kube::DEFAULT_APPLY_CONCURRENCY;
 

@@ -150,7 +150,7 @@ async fn install_records_deployed_only_once_the_deployment_is_available() {
         .flatten()
         .filter_map(|m| m.manager.clone())
         .collect();
-    assert!(managers.contains(&"rudder".to_owned()), "{managers:?}");
+    assert!(managers.contains(&"helm".to_owned()), "{managers:?}");
 
     // Stored as Helm stores it.
     let secret = ns

@@ -296,8 +296,8 @@ async fn history_agrees_with_helm_across_rudder_and_helm_operations() {
         "rollback",
         "mix",
         "1",
-        // rudder's field manager owns .data.greeting; Helm 4 refuses to take it without this.
-        "--force-conflicts",
+        // No --force-conflicts: rudder applies with Helm's field manager, so the fields
+        // rudder set are Helm's to change.
         "-n",
         ns.name(),
         "--kubeconfig",
@@ -308,8 +308,7 @@ async fn history_agrees_with_helm_across_rudder_and_helm_operations() {
     assert_eq!(after_helm, helm_history(&kubeconfig, ns.name(), "mix"));
     assert_eq!(after_helm[2], row(3, "deployed", "Rollback to 1"));
 
-    let mut o = upgrade_opts("mix", &["greeting=four"]);
-    o.force_conflicts = true;
+    let o = upgrade_opts("mix", &["greeting=four"]);
     upgrade::upgrade(&client, &o, &quiet)
         .await
         .expect("rudder upgrade after helm rollback");

@@ -67,9 +67,10 @@ pub enum Command {
     /// Deliberate difference from Helm: rudder waits by default (`--wait=watcher`) until every
     /// release object is ready (kstatus rules, driven by the watch API), so a release reported
     /// as deployed is running. `--wait=hookOnly` restores Helm's default (only hooks are waited
-    /// for). Objects are applied with server-side apply (field manager `rudder`) and carry
-    /// Helm's ownership markers; the release record is Helm's (`helm.sh/release.v1`), so `helm`
-    /// can list, show and uninstall it. `HELM_DRIVER` selects the storage (secret by default).
+    /// for). Objects are applied with server-side apply as field manager `helm` (Helm's own,
+    /// so either tool can upgrade what the other applied) and carry Helm's ownership markers;
+    /// the release record is Helm's (`helm.sh/release.v1`), so `helm` can list, show, upgrade
+    /// and uninstall it. `HELM_DRIVER` selects the storage (secret by default).
     Install(InstallArgs),
     /// List releases.
     #[command(visible_alias = "ls")]
