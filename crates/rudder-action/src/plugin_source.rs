@@ -453,6 +453,23 @@ fn oci_download(
     Ok(path)
 }
 
+/// Moves the files an install into `staging` kept under its provenance directory into
+/// `plugins_dir`'s.
+fn move_kept(staging: &Path, plugins_dir: &Path) -> Result<(), PluginSourceError> {
+    let from = staging.join(crate::plugin_provenance::PROVENANCE_DIR);
+    let Ok(entries) = std::fs::read_dir(&from) else {
+        return Ok(());
+    };
+    let to = plugins_dir.join(crate::plugin_provenance::PROVENANCE_DIR);
+    std::fs::create_dir_all(&to).map_err(io_err(&to, "cannot create directory"))?;
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        std::fs::rename(entry.path(), &target)
+            .map_err(io_err(&target, "cannot keep the verified tarball"))?;
+    }
+    Ok(())
+}
+
 /// Re-installs plugin `name` from its recorded source: the new version is installed into a
 /// staging directory (with the same checks and verification as `install`), then swapped in
 /// for the old one, and a subprocess plugin's `update` hook runs. `opts.source` is ignored;
@@ -502,6 +519,10 @@ pub fn update(
             )(e));
         }
         let _ = std::fs::remove_dir_all(&backup);
+        // What the staging install kept for `plugin list`/`verify` (the verified tarball and
+        // its .prov, or the local-dev marker) replaces the old version's.
+        crate::plugin_provenance::forget(plugins_dir, name);
+        move_kept(&staging, plugins_dir)?;
         Ok(InstalledPlugin {
             dir: current.dir.clone(),
             metadata: fresh.metadata,

@@ -842,6 +842,13 @@ fn oci_push_install_update_and_helm_reads_it() {
     ]);
     assert_eq!(out.trim(), "Updated plugin: hello (0.2.0)");
     assert_eq!(env2.ok(&["hello", "v2"]).trim(), "Hello, v2!");
+    // The tarball kept for `plugin list`/`verify` is the new version's, not the old one's.
+    let kept = env2.plugins.path().join(".rudder-provenance");
+    assert!(kept.join("hello-0.2.0.tgz").is_file(), "new tarball kept");
+    assert!(
+        !kept.join("hello-0.1.0.tgz").exists(),
+        "old tarball dropped"
+    );
     // The tagged install stays on its tag.
     let out = env.ok(&[
         "plugin",
