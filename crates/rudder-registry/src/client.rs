@@ -187,34 +187,7 @@ impl RegistryClient {
         auth: &Auth,
     ) -> Result<PulledChart, RegistryError> {
         let what = reference.to_string();
-        if reference.tag().is_none() && reference.digest().is_none() {
-            return Err(RegistryError::Reference(
-                crate::error::ReferenceError::MissingVersion { reference: what },
-            ));
-        }
-        let oci = reference.to_oci();
-        let (bytes, _) = self
-            .inner
-            .pull_manifest_raw(&oci, &auth.to_oci(), &[MANIFEST_MEDIA_TYPE])
-            .await
-            .map_err(|e| map_err(e, reference, &what))?;
-        let manifest_bytes = bytes.to_vec();
-        let digest = manifest::sha256_digest(&manifest_bytes);
-        if let Some(pinned) = reference.digest()
-            && pinned != digest
-        {
-            return Err(RegistryError::DigestMismatch {
-                what: format!("{what} manifest"),
-                expected: pinned.to_string(),
-                actual: digest,
-            });
-        }
-        let m: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
-            RegistryError::InvalidManifest {
-                reference: what.clone(),
-                message: e.to_string(),
-            }
-        })?;
+        let (m, digest, manifest_bytes) = self.fetch_manifest(reference, auth).await?;
         if m.config.media_type != CONFIG_MEDIA_TYPE {
             return Err(RegistryError::NotAChart {
                 reference: what,
@@ -429,6 +402,45 @@ fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl RegistryClient {
+    /// Fetches the OCI image manifest at `reference` (a tag and/or an `@sha256:` digest,
+    /// which must then match the bytes served). Returns it with its digest and raw bytes.
+    pub(crate) async fn fetch_manifest(
+        &self,
+        reference: &OciReference,
+        auth: &Auth,
+    ) -> Result<(Manifest, String, Vec<u8>), RegistryError> {
+        let what = reference.to_string();
+        if reference.tag().is_none() && reference.digest().is_none() {
+            return Err(RegistryError::Reference(
+                crate::error::ReferenceError::MissingVersion { reference: what },
+            ));
+        }
+        let oci = reference.to_oci();
+        let (bytes, _) = self
+            .inner
+            .pull_manifest_raw(&oci, &auth.to_oci(), &[MANIFEST_MEDIA_TYPE])
+            .await
+            .map_err(|e| map_err(e, reference, &what))?;
+        let manifest_bytes = bytes.to_vec();
+        let digest = manifest::sha256_digest(&manifest_bytes);
+        if let Some(pinned) = reference.digest()
+            && pinned != digest
+        {
+            return Err(RegistryError::DigestMismatch {
+                what: format!("{what} manifest"),
+                expected: pinned.to_string(),
+                actual: digest,
+            });
+        }
+        let m: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
+            RegistryError::InvalidManifest {
+                reference: what.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok((m, digest, manifest_bytes))
+    }
+
     /// Pushes an artifact: authenticates for push, uploads each blob the registry does not
     /// have yet, then the manifest. Returns the manifest's digest.
     pub(crate) async fn upload(

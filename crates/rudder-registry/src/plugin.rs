@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::client::{RegistryClient, map_err};
+use crate::client::RegistryClient;
 use crate::credentials::Auth;
 use crate::error::RegistryError;
 use crate::manifest::{self, Descriptor, MANIFEST_MEDIA_TYPE, Manifest, annotation};
@@ -156,34 +156,7 @@ impl RegistryClient {
         auth: &Auth,
     ) -> Result<PulledPlugin, RegistryError> {
         let what = reference.to_string();
-        if reference.tag().is_none() && reference.digest().is_none() {
-            return Err(RegistryError::Reference(
-                crate::error::ReferenceError::MissingVersion { reference: what },
-            ));
-        }
-        let oci = reference.to_oci();
-        let (bytes, _) = self
-            .inner
-            .pull_manifest_raw(&oci, &auth.to_oci(), &[MANIFEST_MEDIA_TYPE])
-            .await
-            .map_err(|e| map_err(e, reference, &what))?;
-        let manifest_bytes = bytes.to_vec();
-        let digest = manifest::sha256_digest(&manifest_bytes);
-        if let Some(pinned) = reference.digest()
-            && pinned != digest
-        {
-            return Err(RegistryError::DigestMismatch {
-                what: format!("{what} manifest"),
-                expected: pinned.to_string(),
-                actual: digest,
-            });
-        }
-        let m: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
-            RegistryError::InvalidManifest {
-                reference: what.clone(),
-                message: e.to_string(),
-            }
-        })?;
+        let (m, digest, _) = self.fetch_manifest(reference, auth).await?;
         let not_a_plugin = |message: String| RegistryError::NotAPlugin {
             reference: what.clone(),
             message,
