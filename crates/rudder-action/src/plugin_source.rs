@@ -174,12 +174,20 @@ fn write_record(
     record: &SourceRecord,
 ) -> Result<(), PluginSourceError> {
     let path = record_path(plugins_dir, name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io_err(parent, "cannot create directory"))?;
-    }
+    let parent = path.parent().unwrap_or(plugins_dir);
+    std::fs::create_dir_all(parent).map_err(io_err(parent, "cannot create directory"))?;
     // Serialising a struct of strings and a bool cannot fail.
     let json = serde_json::to_vec_pretty(record).unwrap_or_default();
-    std::fs::write(&path, json).map_err(io_err(&path, "cannot write the install record"))
+    // Written beside and renamed into place: an interrupted write never leaves a truncated
+    // record that `plugin update` would then refuse to read.
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
+        tmp.write_all(&json)?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(io_err(&path, "cannot write the install record"))
 }
 
 /// Removes the install record of plugin `name` (nothing if there is none).
