@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub use rudder_registry::TlsOptions;
+
 use rudder_registry::{
     Auth, ClientOptions, OciReference, PulledChart, PushChart, RegistryClient, RegistryConfig,
 };
@@ -63,12 +65,15 @@ pub struct RegistryOptions {
     pub plain_http: bool,
     /// The registry config file holding credentials (`--registry-config`).
     pub registry_config: PathBuf,
+    /// TLS settings for HTTPS registries.
+    pub tls: TlsOptions,
 }
 
 impl RegistryOptions {
     fn client(&self) -> Result<RegistryClient, OciError> {
         Ok(RegistryClient::new(ClientOptions {
             plain_http: self.plain_http,
+            tls: self.tls.clone(),
             ..ClientOptions::default()
         })?)
     }

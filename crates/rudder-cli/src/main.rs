@@ -36,7 +36,9 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(debug: bool) {
-    let default = if debug { "debug" } else { "warn" };
+    // rustls logs a failed certificate check at ERROR before the request fails; the command's
+    // own one-line error already says it (and what to do), so rustls stays quiet by default.
+    let default = if debug { "debug" } else { "warn,rustls=off" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUDDER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()

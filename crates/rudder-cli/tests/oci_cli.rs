@@ -351,6 +351,7 @@ fn oci_chart_references_load_for_template_show_and_install() {
         registry: rudder_action::oci::RegistryOptions {
             plain_http: true,
             registry_config: cfg.clone(),
+            tls: Default::default(),
         },
     };
     let reference = format!("oci://{}/charts/demo", reg.addr);
@@ -407,4 +408,140 @@ fn oci_chart_references_load_for_template_show_and_install() {
         s(&cfg),
     ]);
     assert!(err.contains("sha256:0000"), "{err}");
+}
+
+#[test]
+fn token_auth_over_tls_with_a_ca_file_interoperates_with_helm() {
+    let reg = Registry::start_opts(&common::Options {
+        token: Some("ci:t0ken"),
+        tls: true,
+        ..common::Options::default()
+    });
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = tmp.path().join("registry/config.json");
+    let host = reg.addr.as_str();
+    let ca = reg.ca_file();
+    let with_tls = |args: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        v.extend(["--ca-file".into(), s(&ca).into()]);
+        v.extend(["--registry-config".into(), s(&cfg).into()]);
+        v
+    };
+    let run = |args: Vec<String>| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Without the CA the certificate is refused, in one line that says what to do.
+    let err = fails(&[
+        "registry",
+        "login",
+        host,
+        "-u",
+        "ci",
+        "-p",
+        "t0ken",
+        "--registry-config",
+        s(&cfg),
+    ]);
+    assert!(err.contains("--ca-file"), "{err}");
+    // Wrong credentials: the token server refuses them; nothing is stored.
+    let args = with_tls(&["registry", "login", host, "-u", "ci", "-p", "wrong"]);
+    let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(!err.contains("wrong"), "password printed: {err}");
+    assert!(!cfg.exists(), "credentials written after a refused login");
+    // Client certificates are refused rather than silently not sent.
+    let mut args = with_tls(&["registry", "login", host, "-u", "ci", "-p", "t0ken"]);
+    args.extend(["--cert-file".into(), s(&ca).into()]);
+    let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("--cert-file"), "{err}");
+
+    // Login (a token exchange over TLS), push, and pull of the tagged chart.
+    run(with_tls(&[
+        "registry", "login", host, "-u", "ci", "-p", "t0ken",
+    ]));
+    let archive = package(tmp.path(), None);
+    let remote = format!("oci://{host}/charts");
+    let pushed = run(with_tls(&["push", s(&archive), &remote]));
+    assert!(pushed.contains("Digest: sha256:"), "{pushed}");
+    let reference = format!("oci://{host}/charts/demo");
+    let dl = tmp.path().join("dl");
+    std::fs::create_dir_all(&dl).expect("mkdir");
+    run(with_tls(&["pull", &reference, "-d", s(&dl)]));
+    assert_eq!(
+        std::fs::read(dl.join("demo-0.1.0+build.7.tgz")).expect("pulled"),
+        std::fs::read(&archive).expect("archive")
+    );
+
+    // Real Helm, with the same config file and CA, pulls what Rudder pushed ...
+    let helm_dir = tmp.path().join("helm");
+    std::fs::create_dir_all(&helm_dir).expect("mkdir");
+    let helm = rudder_testkit::helm();
+    common::run_helm(
+        &helm,
+        &helm_dir,
+        &with_tls(&["pull", &reference, "-d", s(&helm_dir)])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        std::fs::read(helm_dir.join("demo-0.1.0+build.7.tgz")).expect("helm pulled"),
+        std::fs::read(&archive).expect("archive")
+    );
+    // ... and pushes a version Rudder renders through the token and the CA.
+    let v2 = package(&tmp.path().join("v2"), Some("0.2.0"));
+    common::run_helm(
+        &helm,
+        &helm_dir,
+        &with_tls(&["push", s(&v2), &remote])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let from_oci = run(with_tls(&[
+        "template",
+        "rel",
+        &reference,
+        "--version",
+        "0.2.0",
+    ]));
+    let from_helm = common::run_helm(
+        &helm,
+        &helm_dir,
+        &with_tls(&["template", "rel", &reference, "--version", "0.2.0"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(from_oci.contains("kind:"), "{from_oci}");
+    assert!(
+        from_helm.starts_with(&from_oci),
+        "rudder:\n{from_oci}\nhelm:\n{from_helm}"
+    );
+
+    // --insecure-skip-tls-verify (and `registry login --insecure`) work without the CA.
+    let out = ok(&[
+        "pull",
+        &reference,
+        "--version",
+        "0.2.0",
+        "--insecure-skip-tls-verify",
+        "--registry-config",
+        s(&cfg),
+        "-d",
+        s(&dl),
+    ]);
+    assert!(out.contains("Pulled:"), "{out}");
+    assert!(dl.join("demo-0.2.0.tgz").is_file());
+    ok(&[
+        "registry",
+        "login",
+        host,
+        "-u",
+        "ci",
+        "-p",
+        "t0ken",
+        "--insecure",
+        "--registry-config",
+        s(&cfg),
+    ]);
 }

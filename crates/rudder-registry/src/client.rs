@@ -1,9 +1,12 @@
 //! Push, pull and tag listing against an OCI registry.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt as _;
 use oci_client::errors::OciDistributionError;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use sha2::{Digest as _, Sha256};
 
 use crate::credentials::Auth;
@@ -19,11 +22,30 @@ pub const DEFAULT_MAX_LAYER_SIZE: u64 = 20 << 20;
 /// Limit on manifest and config sizes.
 const MAX_SMALL_BLOB: u64 = 4 << 20;
 
+/// TLS settings for HTTPS registries (Helm's `--ca-file`, `--cert-file`, `--key-file` and
+/// `--insecure-skip-tls-verify`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    /// PEM bundle of the CAs that verify the registry; as in Helm it replaces the system
+    /// roots rather than adding to them.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate. Not supported: oci-client (0.18) has no client-identity
+    /// setting, so [`RegistryClient::new`] refuses it with [`RegistryError::Unsupported`]
+    /// rather than connecting without it.
+    pub cert_file: Option<PathBuf>,
+    /// PEM client key (see [`TlsOptions::cert_file`]).
+    pub key_file: Option<PathBuf>,
+    /// Accept any server certificate.
+    pub insecure_skip_tls_verify: bool,
+}
+
 /// Options for [`RegistryClient::new`].
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Talk plain HTTP instead of HTTPS (`--plain-http`).
     pub plain_http: bool,
+    /// TLS settings (ignored with `plain_http`).
+    pub tls: TlsOptions,
     /// Largest chart or provenance layer accepted on pull, in bytes.
     pub max_layer_size: u64,
     /// TCP connect timeout.
@@ -36,6 +58,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             plain_http: false,
+            tls: TlsOptions::default(),
             max_layer_size: DEFAULT_MAX_LAYER_SIZE,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
@@ -111,6 +134,16 @@ impl RegistryClient {
     pub fn new(opts: ClientOptions) -> Result<Self, RegistryError> {
         // Err means a provider is already installed, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        if opts.tls.cert_file.is_some() || opts.tls.key_file.is_some() {
+            return Err(RegistryError::Unsupported {
+                feature: "client certificates (--cert-file/--key-file) for OCI registries",
+                reason: "the OCI client library has no client-identity setting; use basic or token auth",
+            });
+        }
+        let tls_certs_only = match &opts.tls.ca_file {
+            None => Vec::new(),
+            Some(path) => vec![read_ca_bundle(path)?],
+        };
         let config = oci_client::client::ClientConfig {
             protocol: if opts.plain_http {
                 oci_client::client::ClientProtocol::Http
@@ -120,6 +153,8 @@ impl RegistryClient {
             connect_timeout: Some(opts.connect_timeout),
             read_timeout: Some(opts.read_timeout),
             user_agent: concat!("rudder/", env!("CARGO_PKG_VERSION")),
+            accept_invalid_certificates: opts.tls.insecure_skip_tls_verify,
+            tls_certs_only,
             ..Default::default()
         };
         let inner = oci_client::Client::try_from(config).map_err(|e| RegistryError::Client {
@@ -489,6 +524,27 @@ impl RegistryClient {
     }
 }
 
+/// Reads and checks a PEM CA bundle for [`TlsOptions::ca_file`].
+fn read_ca_bundle(
+    path: &std::path::Path,
+) -> Result<oci_client::client::Certificate, RegistryError> {
+    let tls_error = |message: String| RegistryError::Tls {
+        path: path.display().to_string(),
+        message,
+    };
+    let data = std::fs::read(path).map_err(|e| tls_error(one_line(&e.to_string())))?;
+    let certs = <CertificateDer<'_> as PemObject>::pem_slice_iter(&data)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| tls_error(format!("not a PEM certificate bundle: {e}")))?;
+    if certs.is_empty() {
+        return Err(tls_error("no PEM certificate found".to_string()));
+    }
+    Ok(oci_client::client::Certificate {
+        encoding: oci_client::client::CertificateEncoding::Pem,
+        data,
+    })
+}
+
 pub(crate) fn map_err(
     e: OciDistributionError,
     reference: &OciReference,
@@ -497,7 +553,13 @@ pub(crate) fn map_err(
     let registry = reference.registry().to_string();
     match e {
         OciDistributionError::RequestError(re) => {
-            if re.is_connect() || re.is_timeout() {
+            let chain = source_chain(&re);
+            if re.is_connect() && chain.contains("certificate") {
+                RegistryError::Certificate {
+                    registry,
+                    message: chain,
+                }
+            } else if re.is_connect() || re.is_timeout() {
                 RegistryError::Unreachable {
                     registry,
                     message: source_chain(&re),

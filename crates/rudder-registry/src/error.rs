@@ -199,6 +199,32 @@ pub enum RegistryError {
         /// The versions found, comma-separated (or "none").
         available: String,
     },
+    /// The registry's certificate was not accepted.
+    #[error(
+        "{registry}: TLS certificate not trusted (give its CA with --ca-file, or skip the check with --insecure-skip-tls-verify): {message}"
+    )]
+    Certificate {
+        /// The registry host.
+        registry: String,
+        /// Why, from the TLS library.
+        message: String,
+    },
+    /// A TLS file (`--ca-file`) could not be used.
+    #[error("{path}: {message}")]
+    Tls {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// A requested feature cannot be provided.
+    #[error("{feature} are not supported: {reason}")]
+    Unsupported {
+        /// What was asked for.
+        feature: &'static str,
+        /// Why it cannot be done.
+        reason: &'static str,
+    },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {message}")]
     Client {

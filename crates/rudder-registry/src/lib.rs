@@ -19,7 +19,7 @@ pub mod reference;
 
 pub use client::{
     ClientOptions, DEFAULT_MAX_LAYER_SIZE, PulledChart, PushChart, Pushed, RegistryClient,
-    VersionMatcher, sort_versions,
+    TlsOptions, VersionMatcher, sort_versions,
 };
 pub use credentials::{Auth, RegistryConfig};
 pub use error::{CredentialsError, ReferenceError, RegistryError};

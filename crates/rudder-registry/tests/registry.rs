@@ -2,10 +2,10 @@
 
 mod common;
 
-use common::{CREATED, Registry, dead_port, demo_archive};
+use common::{CREATED, Options, Registry, dead_port, demo_archive};
 use rudder_registry::manifest::{self, CHART_LAYER_MEDIA_TYPE, PROVENANCE_LAYER_MEDIA_TYPE};
 use rudder_registry::{
-    Auth, ClientOptions, OciReference, PushChart, RegistryClient, RegistryError,
+    Auth, ClientOptions, OciReference, PushChart, RegistryClient, RegistryError, TlsOptions,
 };
 
 fn plain() -> RegistryClient {
@@ -296,6 +296,155 @@ async fn basic_auth_good_wrong_and_missing_credentials() {
         .auth_for(&reg.addr)
         .unwrap();
     assert!(plain().pull(&pushed.reference, &auth).await.is_ok());
+}
+
+fn https(tls: TlsOptions) -> Result<RegistryClient, RegistryError> {
+    RegistryClient::new(ClientOptions {
+        tls,
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn tls_registry_is_trusted_through_its_ca_file_only() {
+    let reg = Registry::start_opts(&Options {
+        tls: true,
+        ..Options::default()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, archive) = demo_archive(tmp.path());
+    let base = format!("oci://{}/charts", reg.addr);
+    let trusted = https(TlsOptions {
+        ca_file: Some(reg.ca_file()),
+        ..TlsOptions::default()
+    })
+    .unwrap();
+    let pushed = trusted
+        .push(&base, &push_chart(archive.clone(), None), &Auth::Anonymous)
+        .await
+        .unwrap();
+    let pulled = trusted
+        .pull(&pushed.reference, &Auth::Anonymous)
+        .await
+        .unwrap();
+    assert_eq!(pulled.chart, archive);
+    assert_eq!(pulled.digest, pushed.digest);
+
+    // The system roots do not know the test CA: refused, one line naming the cause.
+    let e = https(TlsOptions::default())
+        .unwrap()
+        .pull(&pushed.reference, &Auth::Anonymous)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::Certificate { .. }), "{e}");
+    let line = assert_one_line(&e);
+    assert!(line.starts_with(&reg.addr), "{line}");
+    assert!(line.contains("UnknownIssuer"), "{line}");
+
+    // Another CA (here: the server certificate's own key pair is not a CA) is refused too.
+    let other = tmp.path().join("other-ca.pem");
+    std::fs::copy(reg.state.join("tls/server.pem"), &other).unwrap();
+    let e = https(TlsOptions {
+        ca_file: Some(other),
+        ..TlsOptions::default()
+    })
+    .unwrap()
+    .pull(&pushed.reference, &Auth::Anonymous)
+    .await
+    .unwrap_err();
+    assert!(matches!(e, RegistryError::Certificate { .. }), "{e}");
+    assert_one_line(&e);
+
+    // --insecure-skip-tls-verify accepts the certificate; the content is still verified.
+    let insecure = https(TlsOptions {
+        insecure_skip_tls_verify: true,
+        ..TlsOptions::default()
+    })
+    .unwrap();
+    let pulled = insecure
+        .pull(&pushed.reference, &Auth::Anonymous)
+        .await
+        .unwrap();
+    assert_eq!(pulled.chart, archive);
+
+    // Bad TLS inputs are refused before any connection, in one line naming the file.
+    let not_pem = tmp.path().join("ca.txt");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let e = https(TlsOptions {
+        ca_file: Some(not_pem.clone()),
+        ..TlsOptions::default()
+    })
+    .unwrap_err();
+    assert!(matches!(e, RegistryError::Tls { .. }), "{e}");
+    assert!(
+        assert_one_line(&e).starts_with(&not_pem.display().to_string()),
+        "{e}"
+    );
+    let e = https(TlsOptions {
+        ca_file: Some(tmp.path().join("missing.pem")),
+        ..TlsOptions::default()
+    })
+    .unwrap_err();
+    assert!(matches!(e, RegistryError::Tls { .. }), "{e}");
+    let e = https(TlsOptions {
+        cert_file: Some(reg.state.join("tls/server.pem")),
+        key_file: Some(reg.state.join("tls/server-key.pem")),
+        ..TlsOptions::default()
+    })
+    .unwrap_err();
+    assert!(matches!(e, RegistryError::Unsupported { .. }), "{e}");
+    assert!(assert_one_line(&e).contains("--cert-file"), "{e}");
+}
+
+#[tokio::test]
+async fn token_auth_good_wrong_and_missing_credentials() {
+    let reg = Registry::start_opts(&Options {
+        token: Some("alice:t0ken-pass"),
+        ..Options::default()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, archive) = demo_archive(tmp.path());
+    let base = format!("oci://{}/charts", reg.addr);
+
+    // The registry answers 401 with a Bearer challenge; the client exchanges the user's
+    // credentials for a token at the realm and retries with it.
+    let good = Auth::Basic {
+        username: "alice".into(),
+        password: "t0ken-pass".into(),
+    };
+    let pushed = plain()
+        .push(&base, &push_chart(archive.clone(), None), &good)
+        .await
+        .unwrap();
+    let pulled = plain().pull(&pushed.reference, &good).await.unwrap();
+    assert_eq!(pulled.chart, archive);
+    let log = std::fs::read_to_string(reg.state.join("log")).unwrap();
+    assert!(
+        log.contains("token: \"GET /token?"),
+        "token server never asked:\n{log}"
+    );
+
+    // Wrong credentials: the token server refuses them.
+    let wrong = Auth::Basic {
+        username: "alice".into(),
+        password: "nope".into(),
+    };
+    let e = plain().pull(&pushed.reference, &wrong).await.unwrap_err();
+    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e}");
+    assert!(assert_one_line(&e).starts_with(&reg.addr), "{e}");
+    let e = plain()
+        .push(&base, &push_chart(archive, None), &wrong)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e}");
+
+    // Anonymous: a token without access, which the registry refuses.
+    let e = plain()
+        .pull(&pushed.reference, &Auth::Anonymous)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e}");
+    assert_one_line(&e);
 }
 
 #[tokio::test]

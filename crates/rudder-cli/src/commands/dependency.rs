@@ -63,7 +63,7 @@ fn options(
         chart_dir: args.chart.clone(),
         skip_refresh: args.skip_refresh,
         paths: paths.paths()?,
-        registry: args.registry.options()?,
+        registry: args.registry.options(Default::default())?,
     })
 }
 

@@ -290,7 +290,7 @@ fn options(for_running: bool) -> anyhow::Result<PluginsOptions> {
 
 /// Registry settings from the registry flags (`--registry-config` or Helm's default file).
 fn registry_options(flags: &RegistryFlags) -> anyhow::Result<RegistryOptions> {
-    flags.options()
+    flags.options(Default::default())
 }
 
 /// Runs `rudder plugin …`.

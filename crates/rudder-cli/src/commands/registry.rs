@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use rudder_action::oci::{self, PullOptions, RegistryOptions};
+use rudder_action::oci::{self, PullOptions, RegistryOptions, TlsOptions};
+
+use crate::commands::repo::ConnectionFlags;
 
 /// Connection flags shared by the registry commands.
 #[derive(Debug, Clone, Args)]
@@ -21,6 +23,46 @@ pub struct RegistryFlags {
     /// Path to the registry config file.
     #[arg(long = "registry-config", value_name = "PATH")]
     pub registry_config: Option<PathBuf>,
+}
+
+/// TLS flags of `push` (`pull`, `template`, `install` and `upgrade` share the repository
+/// connection flags of the same names).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsFlags {
+    /// Verify certificates of HTTPS-enabled servers using this CA bundle.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Identify registry client using this SSL certificate file (not supported for OCI
+    /// registries: refused with an error).
+    #[arg(long, value_name = "FILE")]
+    pub cert_file: Option<PathBuf>,
+    /// Identify registry client using this SSL key file (see --cert-file).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Skip tls certificate checks for the chart upload.
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+}
+
+impl TlsFlags {
+    fn options(&self) -> TlsOptions {
+        TlsOptions {
+            ca_file: self.ca_file.clone(),
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+        }
+    }
+}
+
+/// The TLS settings carried by the repository connection flags.
+pub(crate) fn tls_of(connection: &ConnectionFlags) -> TlsOptions {
+    TlsOptions {
+        ca_file: connection.ca_file.clone(),
+        cert_file: connection.cert_file.clone(),
+        key_file: connection.key_file.clone(),
+        insecure_skip_tls_verify: connection.insecure_skip_tls_verify,
+    }
 }
 
 /// Flags of commands that accept an `oci://` chart reference (`template`, `install`,
@@ -48,16 +90,19 @@ impl ChartSourceFlags {
         }
         Ok(Some(oci::OciSource {
             version: self.version.clone(),
-            registry: self.registry.options()?,
+            registry: self
+                .registry
+                .options(tls_of(&self.repo.locate.connection))?,
         }))
     }
 }
 
 impl RegistryFlags {
     // --- repo/dependency commands: also used for `oci://` dependencies ---
-    pub(crate) fn options(&self) -> anyhow::Result<RegistryOptions> {
+    pub(crate) fn options(&self, tls: TlsOptions) -> anyhow::Result<RegistryOptions> {
         Ok(RegistryOptions {
             plain_http: self.plain_http,
+            tls,
             registry_config: match &self.registry_config {
                 Some(p) => p.clone(),
                 None => default_registry_config()?,
@@ -95,6 +140,8 @@ pub struct PushArgs {
     pub remote: String,
     #[command(flatten)]
     pub registry: RegistryFlags,
+    #[command(flatten)]
+    pub tls: TlsFlags,
 }
 
 /// `rudder pull`.
@@ -152,6 +199,19 @@ pub struct LoginArgs {
     /// Read the password from stdin.
     #[arg(long = "password-stdin")]
     pub password_stdin: bool,
+    /// Verify certificates of HTTPS-enabled servers using this CA bundle.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Identify registry client using this SSL certificate file (not supported for OCI
+    /// registries: refused with an error).
+    #[arg(long, value_name = "FILE")]
+    pub cert_file: Option<PathBuf>,
+    /// Identify registry client using this SSL key file (see --cert-file).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Allow connections to TLS registry without certs.
+    #[arg(long)]
+    pub insecure: bool,
     #[command(flatten)]
     pub registry: RegistryFlags,
 }
@@ -163,6 +223,10 @@ impl std::fmt::Debug for LoginArgs {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("password_stdin", &self.password_stdin)
+            .field("ca_file", &self.ca_file)
+            .field("cert_file", &self.cert_file)
+            .field("key_file", &self.key_file)
+            .field("insecure", &self.insecure)
             .field("registry", &self.registry)
             .finish()
     }
@@ -188,7 +252,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Runs `rudder push`.
 pub fn push(args: PushArgs) -> anyhow::Result<()> {
-    let opts = args.registry.options()?;
+    let opts = args.registry.options(args.tls.options())?;
     let out = runtime()?.block_on(oci::push(&args.chart, &args.remote, &opts))?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Pushed: {}", out.reference)?;
@@ -204,7 +268,7 @@ pub fn pull(args: PullArgs) -> anyhow::Result<()> {
             args.chart
         );
     }
-    let opts = args.registry.options()?;
+    let opts = args.registry.options(tls_of(&args.repo.connection))?;
     let pull = PullOptions {
         version: args.version,
         destination: args.destination,
@@ -238,7 +302,13 @@ fn login(args: LoginArgs) -> anyhow::Result<()> {
         }
         (None, false) => anyhow::bail!("give the password with -p/--password or --password-stdin"),
     };
-    let opts = args.registry.options()?;
+    let tls = TlsOptions {
+        ca_file: args.ca_file.clone(),
+        cert_file: args.cert_file.clone(),
+        key_file: args.key_file.clone(),
+        insecure_skip_tls_verify: args.insecure,
+    };
+    let opts = args.registry.options(tls)?;
     runtime()?.block_on(oci::login(&args.host, &args.username, &password, &opts))?;
     writeln!(std::io::stdout().lock(), "Login Succeeded")?;
     Ok(())
@@ -249,7 +319,7 @@ fn logout(args: LogoutArgs) -> anyhow::Result<()> {
         plain_http: false,
         registry_config: args.registry_config,
     }
-    .options()?;
+    .options(TlsOptions::default())?;
     if !oci::logout(&args.host, &opts)? {
         anyhow::bail!("not logged in to {}", args.host);
     }

@@ -10,6 +10,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// How to start a registry (see `scripts/registry --help`).
+#[derive(Debug, Default, Clone)]
+pub struct Options<'a> {
+    /// HTTP basic auth for `user:pass`.
+    pub htpasswd: Option<&'a str>,
+    /// Bearer token auth: a local token server issues tokens to `user:pass`.
+    pub token: Option<&'a str>,
+    /// HTTPS with a certificate signed by a CA generated for this registry.
+    pub tls: bool,
+}
+
 /// A running registry; stopped (and its state removed) on drop.
 pub struct Registry {
     pub addr: String,
@@ -29,12 +40,26 @@ impl Registry {
     }
 
     fn start_with(creds: Option<&str>) -> Self {
+        Self::start_opts(&Options {
+            htpasswd: creds,
+            ..Options::default()
+        })
+    }
+
+    /// A registry started with `opts`.
+    pub fn start_opts(opts: &Options<'_>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = dir.path().join("registry");
         let mut cmd = Command::new(repo_root().join("scripts/registry"));
         cmd.arg("up").arg("--state").arg(&state);
-        if let Some(c) = creds {
+        if let Some(c) = opts.htpasswd {
             cmd.arg("--htpasswd").arg(c);
+        }
+        if let Some(c) = opts.token {
+            cmd.arg("--token").arg(c);
+        }
+        if opts.tls {
+            cmd.arg("--tls");
         }
         let out = cmd.output().expect("run scripts/registry");
         assert!(
@@ -55,6 +80,11 @@ impl Registry {
             state,
             _dir: dir,
         }
+    }
+
+    /// The CA bundle that verifies a `--tls` registry.
+    pub fn ca_file(&self) -> PathBuf {
+        self.state.join("tls/ca.pem")
     }
 
     /// The filesystem path of a blob in the registry's storage (to tamper with it).
