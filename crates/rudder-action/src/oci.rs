@@ -2,7 +2,8 @@
 //! `oci://` chart reference to verified archive bytes (for `template`, `show`, `install`).
 //!
 //! Credentials come from the registry config file the caller names (Helm's Docker-style
-//! `config.json`); this module never reads the environment. Version constraints are
+//! `config.json`, with its credential helpers), then from Docker's `config.json` if the
+//! caller names one; this module never reads the environment. Version constraints are
 //! resolved with Helm's OCI tag rule ([`rudder_semver::Lookup::OciTags`]).
 
 use std::path::{Path, PathBuf};
@@ -67,6 +68,9 @@ pub struct RegistryOptions {
     pub registry_config: PathBuf,
     /// TLS settings for HTTPS registries.
     pub tls: TlsOptions,
+    /// Docker's `config.json`, read (never written) for hosts the registry config has no
+    /// credentials for, so a `docker login` also serves Rudder.
+    pub docker_config: Option<PathBuf>,
 }
 
 impl RegistryOptions {
@@ -79,7 +83,14 @@ impl RegistryOptions {
     }
 
     fn auth(&self, host: &str) -> Result<Auth, OciError> {
-        Ok(RegistryConfig::load(&self.registry_config)?.auth_for(host)?)
+        let auth = RegistryConfig::load(&self.registry_config)?.auth_for(host)?;
+        if auth != Auth::Anonymous {
+            return Ok(auth);
+        }
+        match &self.docker_config {
+            Some(docker) => Ok(RegistryConfig::load(docker)?.auth_for(host)?),
+            None => Ok(auth),
+        }
     }
 }
 
@@ -396,18 +407,11 @@ pub async fn login(
         Ok(_) | Err(rudder_registry::RegistryError::NotFound { .. }) => {}
         Err(e) => return Err(e.into()),
     }
-    let mut config = RegistryConfig::load(&opts.registry_config)?;
-    config.set(host, username, password);
-    config.save()?;
+    RegistryConfig::load(&opts.registry_config)?.store_login(host, username, password)?;
     Ok(())
 }
 
 /// Removes the credentials stored for `host`; returns whether there were any.
 pub fn logout(host: &str, opts: &RegistryOptions) -> Result<bool, OciError> {
-    let mut config = RegistryConfig::load(&opts.registry_config)?;
-    let removed = config.remove(host);
-    if removed {
-        config.save()?;
-    }
-    Ok(removed)
+    Ok(RegistryConfig::load(&opts.registry_config)?.forget(host)?)
 }

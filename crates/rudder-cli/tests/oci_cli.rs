@@ -352,6 +352,7 @@ fn oci_chart_references_load_for_template_show_and_install() {
             plain_http: true,
             registry_config: cfg.clone(),
             tls: Default::default(),
+            docker_config: None,
         },
     };
     let reference = format!("oci://{}/charts/demo", reg.addr);
@@ -544,4 +545,161 @@ fn token_auth_over_tls_with_a_ca_file_interoperates_with_helm() {
         "--registry-config",
         s(&cfg),
     ]);
+}
+
+#[test]
+fn credential_helpers_and_docker_config_serve_credentials_as_for_helm() {
+    let reg = Registry::start_htpasswd("ci:s3cret");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let host = reg.addr.as_str();
+    let store = tmp.path().join("helper-store");
+    let helpers = common::repo_root().join("testdata/registry/credential-helper");
+    let path = format!(
+        "{}:{}",
+        helpers.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let docker = tmp.path().join("docker");
+    std::fs::create_dir_all(&docker).expect("mkdir");
+    let run = |cfg: &Path, args: &[&str]| -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rudder"))
+            .args(args)
+            .args(["--registry-config", s(cfg)])
+            .env_remove("HELM_REGISTRY_CONFIG")
+            .env("PATH", &path)
+            .env("RUDDER_TEST_CREDENTIALS", &store)
+            .env("DOCKER_CONFIG", &docker)
+            .output()
+            .expect("run rudder")
+    };
+    let must = |out: Output| -> String {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    };
+    let one_error = |out: Output| -> String {
+        assert!(!out.status.success());
+        let err = String::from_utf8(out.stderr).expect("utf8");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        err
+    };
+
+    // `credsStore` names the helper: login stores there, not in the file.
+    let cfg = tmp.path().join("helm/registry.json");
+    std::fs::create_dir_all(cfg.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&cfg, r#"{"credsStore":"rudder-test"}"#).expect("write config");
+    must(run(
+        &cfg,
+        &[
+            "registry",
+            "login",
+            host,
+            "-u",
+            "ci",
+            "-p",
+            "s3cret",
+            "--plain-http",
+        ],
+    ));
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    assert!(
+        !text.contains("auths"),
+        "credentials went to the file: {text}"
+    );
+    let stored = std::fs::read_to_string(store.join(host.replace(':', "_"))).expect("stored");
+    assert!(stored.contains(r#""Username":"ci""#), "{stored}");
+
+    // push reads them back through the helper's `get` ...
+    let archive = package(tmp.path(), None);
+    must(run(
+        &cfg,
+        &[
+            "push",
+            s(&archive),
+            &format!("oci://{host}/charts"),
+            "--plain-http",
+        ],
+    ));
+    let calls = std::fs::read_to_string(store.join("calls")).expect("calls");
+    assert!(calls.lines().any(|l| l == "get"), "{calls}");
+    // ... and real Helm, with the same file and helper, pulls with them.
+    let helm_home = tmp.path().join("helm-home");
+    let out = Command::new(rudder_testkit::helm())
+        .args(["pull", &format!("oci://{host}/charts/demo"), "--plain-http"])
+        .args(["--registry-config", s(&cfg), "-d", s(tmp.path())])
+        .env("HELM_CONFIG_HOME", helm_home.join("config"))
+        .env("HELM_CACHE_HOME", helm_home.join("cache"))
+        .env("HELM_DATA_HOME", helm_home.join("data"))
+        .env("PATH", &path)
+        .env("RUDDER_TEST_CREDENTIALS", &store)
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm pull: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // logout erases them from the helper; then the registry refuses us.
+    must(run(&cfg, &["registry", "logout", host]));
+    assert!(!store.join(host.replace(':', "_")).exists());
+    let dl = tmp.path().join("dl");
+    std::fs::create_dir_all(&dl).expect("mkdir");
+    let err = one_error(run(
+        &cfg,
+        &[
+            "pull",
+            &format!("oci://{host}/charts/demo"),
+            "-d",
+            s(&dl),
+            "--plain-http",
+        ],
+    ));
+    assert!(err.contains("authentication failed"), "{err}");
+
+    // Docker's config serves hosts the Helm file has no credentials for.
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode("ci:s3cret");
+    std::fs::write(
+        docker.join("config.json"),
+        format!(r#"{{"auths":{{"{host}":{{"auth":"{auth}"}}}}}}"#),
+    )
+    .expect("write docker config");
+    let empty = tmp.path().join("empty.json");
+    let out = must(run(
+        &empty,
+        &[
+            "pull",
+            &format!("oci://{host}/charts/demo"),
+            "-d",
+            s(&dl),
+            "--plain-http",
+        ],
+    ));
+    assert!(out.contains("Pulled:"), "{out}");
+    assert!(!empty.exists(), "Helm's file was written by a pull");
+    std::fs::remove_file(docker.join("config.json")).expect("rm");
+
+    // A helper that is not installed is one line naming it; the secret is never printed.
+    let broken = tmp.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        format!(r#"{{"credHelpers":{{"{host}":"rudder-missing"}}}}"#),
+    )
+    .expect("write config");
+    let err = one_error(run(
+        &broken,
+        &[
+            "pull",
+            &format!("oci://{host}/charts/demo"),
+            "-d",
+            s(&dl),
+            "--plain-http",
+        ],
+    ));
+    assert!(err.contains("docker-credential-rudder-missing"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
 }

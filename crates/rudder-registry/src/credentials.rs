@@ -1,7 +1,12 @@
 //! Helm's Docker-style registry `config.json` (`auths.<host>.auth` = base64 `user:password`).
 //!
-//! Unknown fields (credential helpers, other hosts' entries) are kept when the file is
-//! rewritten. Credential helpers (`credsStore`, `credHelpers`) are not run yet.
+//! Unknown fields and other hosts' entries are kept when the file is rewritten.
+//!
+//! Credential helpers are honoured as Docker and Helm (oras) do: a host listed in
+//! `credHelpers` uses that helper, else a non-empty `credsStore` is used for every host. Its
+//! answer wins; when it has nothing for the host the `auths` entry (if any) is read, so a
+//! file written before the helper was configured keeps working. Logging in with a helper
+//! configured stores the credentials in the helper, not in the file.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use crate::error::CredentialsError;
+use crate::helper::CredentialHelper;
 
 /// How to authenticate to a registry.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -115,11 +121,73 @@ impl RegistryConfig {
         self.doc.get("auths").and_then(Value::as_object)
     }
 
-    /// The credentials stored for `host` (`host[:port]`), or [`Auth::Anonymous`].
+    /// The credential helper that serves `host`, if the file names one (see the module docs).
+    pub fn helper_for(&self, host: &str) -> Option<CredentialHelper> {
+        let named = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .map(CredentialHelper::new)
+        };
+        named(
+            self.doc
+                .get("credHelpers")
+                .and_then(Value::as_object)
+                .and_then(|m| m.get(host)),
+        )
+        .or_else(|| named(self.doc.get("credsStore")))
+    }
+
+    /// The credentials for `host` (`host[:port]`), or [`Auth::Anonymous`]: from its credential
+    /// helper if one is configured and has them, else from the file.
     ///
-    /// Looks up the bare host, then Docker's legacy `https://host` / `http://host` keys;
-    /// reads `auth` (base64 `user:password`) or `username` + `password`.
+    /// In the file: the bare host, then Docker's legacy `https://host` / `http://host` keys;
+    /// `auth` (base64 `user:password`) or `username` + `password`.
     pub fn auth_for(&self, host: &str) -> Result<Auth, CredentialsError> {
+        if let Some(helper) = self.helper_for(host)
+            && let Some((username, password)) = helper.get(host)?
+        {
+            return Ok(Auth::Basic { username, password });
+        }
+        self.file_auth_for(host)
+    }
+
+    /// Stores credentials for `host` after a successful login: in its credential helper if
+    /// one is configured (dropping any copy in the file), else in the file; saves the file.
+    pub fn store_login(
+        &mut self,
+        host: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<(), CredentialsError> {
+        match self.helper_for(host) {
+            Some(helper) => {
+                helper.store(host, username, password)?;
+                if self.remove(host) {
+                    self.save()?;
+                }
+                Ok(())
+            }
+            None => {
+                self.set(host, username, password);
+                self.save()
+            }
+        }
+    }
+
+    /// Forgets the credentials for `host` (helper and file); returns whether any existed.
+    pub fn forget(&mut self, host: &str) -> Result<bool, CredentialsError> {
+        let erased = match self.helper_for(host) {
+            Some(helper) => helper.erase(host)?,
+            None => false,
+        };
+        let removed = self.remove(host);
+        if removed {
+            self.save()?;
+        }
+        Ok(erased || removed)
+    }
+
+    fn file_auth_for(&self, host: &str) -> Result<Auth, CredentialsError> {
         let Some(auths) = self.auths() else {
             return Ok(Auth::Anonymous);
         };
@@ -243,7 +311,7 @@ mod tests {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(
             &p,
-            r#"{"auths":{"other:1":{"auth":"eDp5"}},"credsStore":"desktop"}"#,
+            r#"{"auths":{"other:1":{"auth":"eDp5"}},"credHelpers":{"other:2":"desktop"}}"#,
         )
         .unwrap();
         let mut c = RegistryConfig::load(&p).unwrap();
@@ -268,7 +336,7 @@ mod tests {
         assert!(text.starts_with("{\n\t\"auths\": {\n\t\t\""), "{text}");
         assert!(text.ends_with('}'), "{text}");
         let raw: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(raw["credsStore"], "desktop");
+        assert_eq!(raw["credHelpers"]["other:2"], "desktop");
         assert_eq!(raw["auths"]["127.0.0.1:5000"]["auth"], "dXNlcjpwOnNz");
         let mut c = c;
         assert!(c.remove("other:1"));

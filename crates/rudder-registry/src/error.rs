@@ -95,6 +95,16 @@ pub enum CredentialsError {
         /// What is wrong.
         message: String,
     },
+    /// A credential helper failed.
+    #[error("{helper} (credentials for {host}): {message}")]
+    Helper {
+        /// The helper program.
+        helper: String,
+        /// The registry host.
+        host: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An `auths.<host>.auth` value is not base64 of `user:password`.
     #[error("{path}: auths.{host}.auth: {message}")]
     BadAuth {

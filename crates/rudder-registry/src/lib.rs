@@ -5,6 +5,9 @@
 //! ([`RegistryClient`]), tag listing with Helm's ordering, and the Docker-style registry
 //! `config.json` ([`RegistryConfig`]), and Helm 4's plugin artifacts ([`plugin`]).
 //!
+//! Runs one kind of program: the Docker credential helpers a config file names
+//! ([`helper`]).
+//!
 //! Must not: print, read the environment, install anything, interpret semver constraints
 //! (the caller passes a [`VersionMatcher`], to be backed by `rudder-semver`), or write charts
 //! to disk (the content cache lives elsewhere). Classic index.yaml repositories, dependency
@@ -13,6 +16,7 @@
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod helper;
 pub mod manifest;
 pub mod plugin;
 pub mod reference;
@@ -23,4 +27,5 @@ pub use client::{
 };
 pub use credentials::{Auth, RegistryConfig};
 pub use error::{CredentialsError, ReferenceError, RegistryError};
+pub use helper::CredentialHelper;
 pub use reference::{OciReference, tag_to_version, version_to_tag};

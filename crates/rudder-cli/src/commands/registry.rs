@@ -3,7 +3,10 @@
 //! Credentials live in Helm's registry config file, so a `helm registry login` is seen by
 //! `rudder` and the reverse: `--registry-config`, else `$HELM_REGISTRY_CONFIG`, else
 //! `$HELM_CONFIG_HOME/registry/config.json`, else `$XDG_CONFIG_HOME/helm/registry/config.json`,
-//! else `~/.config/helm/registry/config.json`.
+//! else `~/.config/helm/registry/config.json`. Hosts that file has no credentials for are
+//! looked up (read-only) in Docker's config: `$DOCKER_CONFIG/config.json`, else
+//! `~/.docker/config.json`. Credential helpers named in either file (`credsStore`,
+//! `credHelpers`) are run as Docker runs them.
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
@@ -103,11 +106,21 @@ impl RegistryFlags {
         Ok(RegistryOptions {
             plain_http: self.plain_http,
             tls,
+            docker_config: docker_config(),
             registry_config: match &self.registry_config {
                 Some(p) => p.clone(),
                 None => default_registry_config()?,
             },
         })
+    }
+}
+
+/// Docker's config file (see the module docs), if its location can be known.
+fn docker_config() -> Option<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    match env("DOCKER_CONFIG") {
+        Some(dir) => Some(PathBuf::from(dir).join("config.json")),
+        None => env("HOME").map(|h| PathBuf::from(h).join(".docker/config.json")),
     }
 }
 
