@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 pub use rudder_registry::TlsOptions;
 
+use crate::verify::{ChartVerification, VerifyOptions};
+
 use rudder_registry::{
     Auth, ClientOptions, OciReference, PulledChart, PushChart, RegistryClient, RegistryConfig,
 };
@@ -17,6 +19,9 @@ use rudder_registry::{
 /// Why a registry operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OciError {
+    /// `--verify` refused the chart (no provenance, unknown signer, bad signature, digest).
+    #[error(transparent)]
+    Verify(Box<crate::ActionError>),
     /// The registry refused or failed the request, or the content did not verify.
     #[error(transparent)]
     Registry(#[from] rudder_registry::RegistryError),
@@ -234,9 +239,19 @@ pub async fn load_chart(
     reference: &str,
     version: Option<&str>,
     opts: &RegistryOptions,
+    verify: Option<&VerifyOptions>,
 ) -> Result<rudder_chart::Chart, crate::ActionError> {
     let fetched = fetch(reference, version, opts).await?;
     let name = format!("{}-{}.tgz", fetched.reference.chart_name(), fetched.version);
+    if let Some(verify) = verify {
+        crate::verify::verify_chart_bytes(
+            &fetched.pulled.chart,
+            &name,
+            fetched.pulled.provenance.as_deref(),
+            reference,
+            verify,
+        )?;
+    }
     Ok(rudder_chart::loader::load_archive(
         fetched.pulled.chart.as_slice(),
         &name,
@@ -252,6 +267,8 @@ pub struct OciSource {
     pub version: Option<String>,
     /// Connection settings.
     pub registry: RegistryOptions,
+    /// Verify the chart against its provenance layer before loading it (`--verify`).
+    pub verify: Option<VerifyOptions>,
 }
 
 /// [`load_chart`] for synchronous callers: runs the fetch on its own thread and runtime, so
@@ -271,6 +288,7 @@ pub fn load_chart_blocking(
                     reference,
                     source.version.as_deref(),
                     &source.registry,
+                    source.verify.as_ref(),
                 ))
             })
             .join()
@@ -289,6 +307,8 @@ pub struct PullOptions {
     pub untar: bool,
     /// Where to unpack, relative to `destination` unless absolute (`--untardir`).
     pub untar_dir: PathBuf,
+    /// Verify the chart against its provenance layer before writing anything (`--verify`).
+    pub verify: Option<VerifyOptions>,
 }
 
 /// What [`pull`] did.
@@ -300,6 +320,8 @@ pub struct PullOutput {
     pub digest: String,
     /// The archive written, or the directory unpacked.
     pub path: PathBuf,
+    /// What `--verify` established.
+    pub verification: Option<ChartVerification>,
 }
 
 /// Pulls a chart as `helm pull oci://…`: writes `<name>-<version>.tgz` (and `.prov` when the
@@ -312,6 +334,19 @@ pub async fn pull(
     let fetched = fetch(reference, pull.version.as_deref(), opts).await?;
     let name = fetched.reference.chart_name().to_string();
     let file = format!("{name}-{}.tgz", fetched.version);
+    let verification = match &pull.verify {
+        Some(verify) => Some(
+            crate::verify::verify_chart_bytes(
+                &fetched.pulled.chart,
+                &file,
+                fetched.pulled.provenance.as_deref(),
+                reference,
+                verify,
+            )
+            .map_err(|e| OciError::Verify(Box::new(e)))?,
+        ),
+        None => None,
+    };
     let shown = fetched
         .reference
         .repository_only()
@@ -367,6 +402,7 @@ pub async fn pull(
         reference: shown,
         digest: fetched.pulled.digest,
         path,
+        verification,
     })
 }
 

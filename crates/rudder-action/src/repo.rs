@@ -19,6 +19,9 @@ pub use rudder_repo::{Credentials, RepoEntry, RepoError, TlsFiles};
 /// Why a repository operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoOpError {
+    /// `--verify` refused the chart (no provenance, unknown signer, bad signature, digest).
+    #[error(transparent)]
+    Verify(Box<crate::ActionError>),
     /// Fetching, parsing, caching or verifying failed.
     #[error(transparent)]
     Repo(#[from] RepoError),
@@ -523,6 +526,9 @@ pub struct LocateOptions {
     pub repo_url: Option<String>,
     /// Credentials and TLS settings for `repo_url` and direct URLs.
     pub connection: Connection,
+    /// Also download the chart's provenance (`<archive URL>.prov`, as Helm), for `--verify`
+    /// and `--prov`. Its absence is then an error.
+    pub provenance: bool,
 }
 
 /// Whether `reference` is for this module rather than a local path or another scheme:
@@ -555,6 +561,8 @@ pub struct LocatedChart {
     pub version: String,
     /// The content digest.
     pub digest: Digest,
+    /// The provenance file, when [`LocateOptions::provenance`] asked for it.
+    pub provenance: Option<Vec<u8>>,
 }
 
 /// Resolves a repository reference to a verified archive in the content cache: a cached
@@ -649,6 +657,22 @@ pub async fn locate_chart(
         Some(Digest::parse(&digest)?)
     };
     let (path, digest) = fetch_to_cache(&url, &owner, &fetch, expected.as_ref(), paths).await?;
+    let provenance = if opts.provenance {
+        let prov_url = match url.split_once(['?', '#']) {
+            Some((base, rest)) => {
+                let sep = &url[base.len()..=base.len()];
+                format!("{base}.prov{sep}{rest}")
+            }
+            None => format!("{url}.prov"),
+        };
+        Some(
+            Fetcher::new(&fetch)?
+                .get(&prov_url, &owner, MAX_PROVENANCE_SIZE)
+                .await?,
+        )
+    } else {
+        None
+    };
     let file_name = url
         .split(['?', '#'])
         .next()
@@ -663,6 +687,7 @@ pub async fn locate_chart(
         file_name,
         version: found_version,
         digest,
+        provenance,
     })
 }
 
@@ -710,6 +735,9 @@ pub fn locate_chart_blocking(
     })
 }
 
+/// Largest provenance file accepted (a `.prov` is a few KiB).
+const MAX_PROVENANCE_SIZE: u64 = 1 << 20;
+
 /// Options of [`pull`].
 #[derive(Debug, Clone, Default)]
 pub struct PullOptions {
@@ -719,17 +747,37 @@ pub struct PullOptions {
     pub untar: bool,
     /// Where to unpack, relative to `destination` unless absolute.
     pub untar_dir: PathBuf,
+    /// Verify the chart against its provenance before writing anything (`--verify`); the
+    /// `.prov` is then written beside the archive too.
+    pub verify: Option<crate::verify::VerifyOptions>,
+    /// Also write the provenance file beside the archive, unverified (`--prov`).
+    pub prov: bool,
+}
+
+/// What [`pull`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullOutput {
+    /// The archive written, or the directory unpacked.
+    pub path: PathBuf,
+    /// What `--verify` established.
+    pub verification: Option<crate::verify::ChartVerification>,
 }
 
 /// `pull repo/chart`: copies the verified archive from the content cache into the
-/// destination (atomically), or unpacks it. Returns the file or directory written.
+/// destination (atomically), or unpacks it. With `verify`, nothing is written unless the
+/// provenance verifies.
 pub async fn pull(
     reference: &str,
     locate: &LocateOptions,
     pull: &PullOptions,
     paths: &RepoPaths,
-) -> Result<PathBuf, RepoOpError> {
-    let located = locate_chart(reference, locate, paths).await?;
+) -> Result<PullOutput, RepoOpError> {
+    let wants_prov = pull.prov || pull.verify.is_some();
+    let locate = LocateOptions {
+        provenance: locate.provenance || wants_prov,
+        ..locate.clone()
+    };
+    let located = locate_chart(reference, &locate, paths).await?;
     let data = ContentCache::new(&paths.content_cache)
         .get_chart(&located.digest)?
         .map(|(_, d)| d)
@@ -738,11 +786,28 @@ pub async fn pull(
             path: located.path.clone(),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
+    let verification = match &pull.verify {
+        Some(verify) => Some(
+            crate::verify::verify_chart_bytes(
+                &data,
+                &located.file_name,
+                located.provenance.as_deref(),
+                reference,
+                verify,
+            )
+            .map_err(|e| RepoOpError::Verify(Box::new(e)))?,
+        ),
+        None => None,
+    };
     if !pull.untar {
         let dest: PathBuf = pull.destination.components().collect();
         let path = dest.join(&located.file_name);
         rudder_repo::cache::write_atomic(&path, &data, 0o644)?;
-        return Ok(path);
+        if let Some(prov) = located.provenance.as_deref().filter(|_| wants_prov) {
+            let prov_path = rudder_provenance::prov_path(&path);
+            rudder_repo::cache::write_atomic(&prov_path, prov, 0o644)?;
+        }
+        return Ok(PullOutput { path, verification });
     }
     let chart = rudder_chart::loader::load_archive(
         data.as_slice(),
@@ -784,7 +849,10 @@ pub async fn pull(
     }
     std::fs::rename(staging.path().join(chart.name()), &target)
         .map_err(io("move into place", &target))?;
-    Ok(target)
+    Ok(PullOutput {
+        path: target,
+        verification,
+    })
 }
 
 /// `value` as Helm's `-o yaml` writes it (`sigs.k8s.io/yaml`: keys sorted, go-yaml v2's

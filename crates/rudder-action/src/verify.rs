@@ -33,6 +33,14 @@ pub enum VerifyError {
         /// The path given.
         path: PathBuf,
     },
+    /// `--verify` was asked for a chart that has no provenance.
+    #[error(
+        "{chart}: no provenance file to verify the chart against (sign it with `package --sign`)"
+    )]
+    NoProvenance {
+        /// The chart (reference or file name).
+        chart: String,
+    },
     /// The path is not a gzip'd archive.
     #[error("{}: chart must be a tgz file", path.display())]
     NotArchive {
@@ -74,6 +82,42 @@ pub fn verify_chart(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let file_hash = verified.body.files.get(&name).cloned().unwrap_or_default();
+    Ok(ChartVerification {
+        signer: verified.signer,
+        fingerprint: verified.fingerprint,
+        file_hash,
+    })
+}
+
+/// Verifies chart archive bytes (downloaded, not yet written) against provenance bytes:
+/// `file_name` is the name the provenance must list (`<chart>-<version>.tgz`), `shown` names
+/// the chart in errors. A missing provenance is an error: the caller asked to verify.
+pub fn verify_chart_bytes(
+    archive: &[u8],
+    file_name: &str,
+    provenance: Option<&[u8]>,
+    shown: &str,
+    opts: &VerifyOptions,
+) -> Result<ChartVerification, ActionError> {
+    let Some(prov) = provenance else {
+        return Err(VerifyError::NoProvenance {
+            chart: shown.to_string(),
+        }
+        .into());
+    };
+    let keyring = rudder_provenance::Keyring::load(&opts.keyring)?;
+    let verified = rudder_provenance::verify_bytes(
+        archive,
+        file_name,
+        &String::from_utf8_lossy(prov),
+        &keyring,
+    )?;
+    let file_hash = verified
+        .body
+        .files
+        .get(file_name)
+        .cloned()
+        .unwrap_or_default();
     Ok(ChartVerification {
         signer: verified.signer,
         fingerprint: verified.fingerprint,

@@ -354,6 +354,7 @@ fn oci_chart_references_load_for_template_show_and_install() {
             tls: Default::default(),
             docker_config: None,
         },
+        verify: None,
     };
     let reference = format!("oci://{}/charts/demo", reg.addr);
     let fetched =

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use rudder_action::oci::{self, PullOptions, RegistryOptions, TlsOptions};
+use rudder_action::verify::VerifyOptions;
 
 use crate::commands::repo::ConnectionFlags;
 
@@ -58,6 +59,25 @@ impl TlsFlags {
     }
 }
 
+/// `--verify`/`--keyring` as action options.
+pub(crate) fn verify_options(verify: bool, keyring: Option<&PathBuf>) -> Option<VerifyOptions> {
+    verify.then(|| VerifyOptions {
+        keyring: keyring
+            .cloned()
+            .unwrap_or_else(crate::commands::provenance::default_keyring),
+    })
+}
+
+/// Prints what `--verify` established, in Helm's words.
+pub(crate) fn print_verification(
+    out: &mut impl std::io::Write,
+    v: &rudder_action::verify::ChartVerification,
+) -> std::io::Result<()> {
+    writeln!(out, "Signed by: {}", v.signer)?;
+    writeln!(out, "Using Key With Fingerprint: {}", v.fingerprint)?;
+    writeln!(out, "Chart Hash Verified: {}", v.file_hash)
+}
+
 /// The TLS settings carried by the repository connection flags.
 pub(crate) fn tls_of(connection: &ConnectionFlags) -> TlsOptions {
     TlsOptions {
@@ -79,6 +99,14 @@ pub struct ChartSourceFlags {
     /// Registry connection flags.
     #[command(flatten)]
     pub registry: RegistryFlags,
+    /// Verify the chart against its provenance (`<archive>.prov`, the provenance layer of an
+    /// `oci://` chart, or `<url>.prov` of a repository chart) before using it.
+    #[arg(long)]
+    pub verify: bool,
+    /// Keyring of trusted public keys for --verify (default: $GNUPGHOME/pubring.gpg, else
+    /// ~/.gnupg/pubring.gpg).
+    #[arg(long, value_name = "PATH")]
+    pub keyring: Option<PathBuf>,
     // --- repo/dependency commands ---
     /// Repository flags for `repo/chart` references and `--dependency-update`.
     #[command(flatten)]
@@ -96,7 +124,13 @@ impl ChartSourceFlags {
             registry: self
                 .registry
                 .options(tls_of(&self.repo.locate.connection))?,
+            verify: self.verify_options(),
         }))
+    }
+
+    /// The `--verify` settings, if asked for.
+    pub(crate) fn verify_options(&self) -> Option<VerifyOptions> {
+        verify_options(self.verify, self.keyring.as_ref())
     }
 }
 
@@ -172,6 +206,16 @@ pub struct PullArgs {
     /// Where to unpack the chart with `--untar`.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub untardir: PathBuf,
+    /// Verify the chart against its provenance before writing anything.
+    #[arg(long)]
+    pub verify: bool,
+    /// Keyring of trusted public keys for --verify (default: $GNUPGHOME/pubring.gpg, else
+    /// ~/.gnupg/pubring.gpg).
+    #[arg(long, value_name = "PATH")]
+    pub keyring: Option<PathBuf>,
+    /// Fetch the provenance file, but don't perform verification.
+    #[arg(long)]
+    pub prov: bool,
     /// Directory to write the chart to.
     #[arg(
         short = 'd',
@@ -287,11 +331,15 @@ pub fn pull(args: PullArgs) -> anyhow::Result<()> {
         destination: args.destination,
         untar: args.untar,
         untar_dir: args.untardir,
+        verify: verify_options(args.verify, args.keyring.as_ref()),
     };
     let out = runtime()?.block_on(oci::pull(&args.chart, &pull, &opts))?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Pulled: {}", out.reference)?;
     writeln!(stdout, "Digest: {}", out.digest)?;
+    if let Some(v) = &out.verification {
+        print_verification(&mut stdout, v)?;
+    }
     Ok(())
 }
 

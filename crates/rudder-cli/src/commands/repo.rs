@@ -143,6 +143,7 @@ impl LocateFlags {
             devel: self.devel,
             repo_url: self.repo_url.clone(),
             connection: self.connection.connection(None),
+            provenance: false,
         }
     }
 }
@@ -193,7 +194,12 @@ pub(crate) fn prepare_chart(
     source: &crate::commands::registry::ChartSourceFlags,
     paths: &RepoPathFlags,
 ) -> anyhow::Result<PathBuf> {
-    let resolved = resolve_chart(chart, source.version.as_deref(), &source.repo.locate, paths)?;
+    let resolved = match source.verify_options() {
+        None => resolve_chart(chart, source.version.as_deref(), &source.repo.locate, paths)?,
+        // oci:// charts are verified when they are fetched (see `ChartSourceFlags::oci_source`).
+        Some(_) if chart.to_string_lossy().starts_with("oci://") => chart.to_path_buf(),
+        Some(verify) => verified_chart(chart, source, &verify, paths)?,
+    };
     if source.repo.dependency_update
         && resolved.is_dir()
         && rudder_action::dependency::missing_dependencies(&resolved)?
@@ -206,6 +212,37 @@ pub(crate) fn prepare_chart(
         crate::commands::dependency::update_dir(&args, paths)?;
     }
     Ok(resolved)
+}
+
+/// `--verify` for a repository reference (its `.prov` is downloaded) or a local archive
+/// (`<archive>.prov` beside it); a chart directory cannot be verified, as in Helm.
+fn verified_chart(
+    chart: &Path,
+    source: &crate::commands::registry::ChartSourceFlags,
+    verify: &rudder_action::verify::VerifyOptions,
+    paths: &RepoPathFlags,
+) -> anyhow::Result<PathBuf> {
+    let text = chart.to_string_lossy();
+    let locate = &source.repo.locate;
+    if !repo::is_repo_reference(&text, locate.repo_url.as_deref()) {
+        rudder_action::verify::verify_chart(chart, verify)?;
+        return Ok(chart.to_path_buf());
+    }
+    let options = LocateOptions {
+        provenance: true,
+        ..locate.options(source.version.as_deref())
+    };
+    let located = repo::locate_chart_blocking(&text, &options, &paths.paths()?)?;
+    let data = std::fs::read(&located.path)
+        .with_context(|| format!("cannot read {}", located.path.display()))?;
+    rudder_action::verify::verify_chart_bytes(
+        &data,
+        &located.file_name,
+        located.provenance.as_deref(),
+        &text,
+        verify,
+    )?;
+    Ok(located.path)
 }
 
 /// [`prepare_chart`] for `template`, whose chart is the last positional argument.
@@ -259,13 +296,18 @@ pub(crate) fn pull(
         destination: args.destination,
         untar: args.untar,
         untar_dir: args.untardir,
+        verify: crate::commands::registry::verify_options(args.verify, args.keyring.as_ref()),
+        prov: args.prov,
     };
-    runtime()?.block_on(repo::pull(
+    let out = runtime()?.block_on(repo::pull(
         &args.chart,
         &args.repo.options(args.version.as_deref()),
         &pull,
         &paths.paths()?,
     ))?;
+    if let Some(v) = &out.verification {
+        crate::commands::registry::print_verification(&mut std::io::stdout().lock(), v)?;
+    }
     Ok(())
 }
 
