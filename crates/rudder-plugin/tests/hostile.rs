@@ -67,6 +67,34 @@ fn infinite_loop_is_stopped_at_the_timeout() {
 }
 
 #[test]
+fn sleeping_is_stopped_at_the_timeout_and_short_sleeps_work() {
+    let host = support::host();
+    let plugin = support::hostile(&host, "sleep");
+    let started = std::time::Instant::now();
+    let err = plugin
+        .invoke(&Message::Cli(CliInput::default()), CallIo::default())
+        .expect_err("stopped");
+    let elapsed = started.elapsed();
+    assert_eq!(
+        err.failure(),
+        Some(&Failure::Timeout { limit_ms: 500 }),
+        "{err}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(500) && elapsed < Duration::from_secs(5),
+        "stopped after {elapsed:?}"
+    );
+    run_hostile(&host, "sleep", CallIo::default());
+
+    // WASI clocks themselves work: a 20 ms nap completes and sees the time pass.
+    let nap = support::hostile(&host, "nap");
+    let raw = nap
+        .call_raw(b"{}", CallIo::default())
+        .expect("a short sleep completes");
+    assert_eq!(String::from_utf8_lossy(&raw.output), "slept true");
+}
+
+#[test]
 fn allocation_past_the_limit_is_stopped() {
     let host = support::host();
     let err = run_hostile(&host, "alloc", CallIo::default());

@@ -108,6 +108,11 @@ impl State {
         }
     }
 
+    /// When the call must end.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     /// Bytes the kernel arena may still grow by.
     pub(crate) fn kernel_room(&self) -> u64 {
         self.budget

@@ -1,8 +1,8 @@
 //! The `extism/v1` runtime on wasmtime.
 //!
 //! One [`PluginHost`] owns the wasmtime [`Engine`], the linker with WASI preview 1 and the
-//! Extism functions, the optional compiled-module cache and the epoch ticker thread that
-//! enforces timeouts. [`PluginHost::load_dir`] gives a [`WasmPlugin`]; each
+//! Extism functions, the optional compiled-module cache and a one-thread tokio runtime that
+//! advances the epoch (timeouts) and serves WASI's async internals. [`PluginHost::load_dir`] gives a [`WasmPlugin`]; each
 //! [`WasmPlugin::invoke`] runs in a fresh [`Store`] with its own WASI context (stdio, env,
 //! args, optional private `/tmp`), kernel arena and limits, so a failed call leaves nothing
 //! behind.
@@ -16,14 +16,13 @@
 //! is the block given to `output_set`. WASI `proc_exit(0)` counts as success.
 
 mod cache;
+mod clock;
 pub(crate) mod extism;
 pub mod host_kube;
 mod kernel;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module, Store, Trap, ValType};
@@ -55,36 +54,48 @@ pub struct HostOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Advances the engine epoch every [`EPOCH_TICK`] until dropped.
+/// The runtime's one background thread, until dropped: a single-worker tokio runtime that
+/// advances the engine epoch every [`EPOCH_TICK`] (timeouts) and drives the I/O and timers of
+/// WASI calls. wasmtime-wasi runs its host calls on the ambient tokio runtime and, when there
+/// is none, starts its own multi-threaded one with a worker per CPU; entering this one during
+/// a call ([`Ticker::enter`]) replaces that, and the epoch needs no thread of its own.
 struct Ticker {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Ticker {
     fn start(engine: Engine) -> Result<Self, PluginError> {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("rudder-plugin-epoch".into())
-            .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
-                    engine.increment_epoch();
-                }
-            })
-            .map_err(|e| PluginError::Engine(format!("starting the epoch thread: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("rudder-plugin-rt")
+            .enable_time()
+            .enable_io()
+            .build()
+            .map_err(|e| PluginError::Engine(format!("starting the plugin runtime: {e}")))?;
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(EPOCH_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                engine.increment_epoch();
+            }
+        });
         Ok(Ticker {
-            stop: Some(stop),
-            thread: Some(thread),
+            runtime: Some(runtime),
         })
+    }
+
+    /// Makes this runtime the ambient one for WASI calls on the current thread.
+    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>> {
+        self.runtime.as_ref().map(tokio::runtime::Runtime::enter)
     }
 }
 
 impl Drop for Ticker {
     fn drop(&mut self) {
-        // Dropping the sender disconnects the channel, which ends the loop.
-        self.stop.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        // Without waiting: a host may be dropped inside async code, where blocking is refused.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }
@@ -116,6 +127,7 @@ impl PluginHost {
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
             .map_err(|e| PluginError::Engine(e.to_string()))?;
+        clock::add_to_linker(&mut linker).map_err(|e| PluginError::Engine(e.to_string()))?;
         extism::add_to_linker(&mut linker).map_err(|e| PluginError::Engine(e.to_string()))?;
         let ticker = Arc::new(Ticker::start(engine.clone())?);
         Ok(PluginHost {
@@ -198,7 +210,7 @@ impl PluginHost {
             pre,
             engine: self.engine.clone(),
             source,
-            _ticker: Arc::clone(&self.ticker),
+            ticker: Arc::clone(&self.ticker),
         })
     }
 }
@@ -332,7 +344,7 @@ pub struct WasmPlugin {
     engine: Engine,
     source: ModuleSource,
     /// Keeps the epoch advancing while the plugin exists, even if the host is dropped.
-    _ticker: Arc<Ticker>,
+    ticker: Arc<Ticker>,
 }
 
 impl std::fmt::Debug for WasmPlugin {
@@ -397,6 +409,7 @@ impl WasmPlugin {
     /// Calls the entry function with raw input bytes.
     pub fn call_raw(&self, input: &[u8], io: CallIo) -> Result<RawOutput, PluginError> {
         let started = Instant::now();
+        let _runtime = self.ticker.enter();
         // The private /tmp lives until the end of this function (removed on drop).
         let temp_dir = if self.extism.file_system.create_temp_dir {
             Some(

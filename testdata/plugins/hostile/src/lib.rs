@@ -97,3 +97,20 @@ pub fn fetch_config_url() -> FnResult<String> {
         String::from_utf8_lossy(&res.body())
     ))
 }
+
+/// Sleeps for an hour, again and again (WASI `poll_oneoff` on a clock): must be stopped at
+/// the timeout although no guest code runs while it sleeps.
+#[plugin_fn]
+pub fn sleep_forever() -> FnResult<String> {
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
+/// Not hostile: sleeps 20 ms (WASI clocks work inside the sandbox) and says so.
+#[plugin_fn]
+pub fn sleep_briefly() -> FnResult<String> {
+    let started = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    Ok(format!("slept {}", started.elapsed() >= std::time::Duration::from_millis(20)))
+}
