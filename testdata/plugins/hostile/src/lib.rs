@@ -112,5 +112,8 @@ pub fn sleep_forever() -> FnResult<String> {
 pub fn sleep_briefly() -> FnResult<String> {
     let started = std::time::Instant::now();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    Ok(format!("slept {}", started.elapsed() >= std::time::Duration::from_millis(20)))
+    Ok(format!(
+        "slept {}",
+        started.elapsed() >= std::time::Duration::from_millis(20)
+    ))
 }
