@@ -29,27 +29,28 @@ pub struct RegistryFlags {
     pub registry_config: Option<PathBuf>,
 }
 
-/// TLS flags of `push` (`pull`, `template`, `install` and `upgrade` share the repository
-/// connection flags of the same names).
+/// TLS flags: of `push` directly, and of `pull`, `template`, `install`, `upgrade` and the
+/// repository commands through the repository connection flags, which apply them to
+/// `oci://` registries and classic repositories alike.
 #[derive(Debug, Clone, Default, Args)]
 pub struct TlsFlags {
     /// Verify certificates of HTTPS-enabled servers using this CA bundle.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
-    /// Identify registry client using this SSL certificate file (not supported for OCI
-    /// registries: refused with an error).
+    /// Identify HTTPS client using this SSL certificate file (classic repositories; refused
+    /// for OCI registries, whose client library cannot send one).
     #[arg(long, value_name = "FILE")]
     pub cert_file: Option<PathBuf>,
-    /// Identify registry client using this SSL key file (see --cert-file).
+    /// Identify HTTPS client using this SSL key file (see --cert-file).
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
-    /// Skip tls certificate checks for the chart upload.
+    /// Skip tls certificate checks for the chart download or upload.
     #[arg(long)]
     pub insecure_skip_tls_verify: bool,
 }
 
 impl TlsFlags {
-    fn options(&self) -> TlsOptions {
+    pub(crate) fn options(&self) -> TlsOptions {
         TlsOptions {
             ca_file: self.ca_file.clone(),
             cert_file: self.cert_file.clone(),
@@ -80,12 +81,7 @@ pub(crate) fn print_verification(
 
 /// The TLS settings carried by the repository connection flags.
 pub(crate) fn tls_of(connection: &ConnectionFlags) -> TlsOptions {
-    TlsOptions {
-        ca_file: connection.ca_file.clone(),
-        cert_file: connection.cert_file.clone(),
-        key_file: connection.key_file.clone(),
-        insecure_skip_tls_verify: connection.insecure_skip_tls_verify,
-    }
+    connection.tls.options()
 }
 
 /// Flags of commands that accept an `oci://` chart reference (`template`, `install`,

@@ -88,18 +88,9 @@ pub struct ConnectionFlags {
     /// Pass credentials to all domains.
     #[arg(long)]
     pub pass_credentials: bool,
-    /// Verify certificates of HTTPS-enabled servers using this CA bundle.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Identify HTTPS client using this SSL certificate file.
-    #[arg(long, value_name = "FILE")]
-    pub cert_file: Option<PathBuf>,
-    /// Identify HTTPS client using this SSL key file.
-    #[arg(long, value_name = "FILE")]
-    pub key_file: Option<PathBuf>,
-    /// Skip tls certificate checks for the chart download.
-    #[arg(long)]
-    pub insecure_skip_tls_verify: bool,
+    /// TLS files and switches (shared with the registry commands).
+    #[command(flatten)]
+    pub tls: crate::commands::registry::TlsFlags,
 }
 
 impl ConnectionFlags {
@@ -112,10 +103,10 @@ impl ConnectionFlags {
             }),
             pass_credentials_all: self.pass_credentials,
             tls: TlsFiles {
-                ca_file: self.ca_file.clone(),
-                cert_file: self.cert_file.clone(),
-                key_file: self.key_file.clone(),
-                insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+                ca_file: self.tls.ca_file.clone(),
+                cert_file: self.tls.cert_file.clone(),
+                key_file: self.tls.key_file.clone(),
+                insecure_skip_tls_verify: self.tls.insecure_skip_tls_verify,
             },
             timeout: None,
         }
