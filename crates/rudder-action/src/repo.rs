@@ -526,9 +526,12 @@ pub struct LocateOptions {
     pub repo_url: Option<String>,
     /// Credentials and TLS settings for `repo_url` and direct URLs.
     pub connection: Connection,
-    /// Also download the chart's provenance (`<archive URL>.prov`, as Helm), for `--verify`
-    /// and `--prov`. Its absence is then an error.
+    /// Also download the chart's provenance (`<archive URL>.prov`, as Helm), for `--prov`.
+    /// Its absence is then an error.
     pub provenance: bool,
+    /// Verify the archive against its provenance (downloaded for it) before the chart is
+    /// handed out (`--verify`).
+    pub verify: Option<crate::verify::VerifyOptions>,
 }
 
 /// Whether `reference` is for this module rather than a local path or another scheme:
@@ -561,8 +564,10 @@ pub struct LocatedChart {
     pub version: String,
     /// The content digest.
     pub digest: Digest,
-    /// The provenance file, when [`LocateOptions::provenance`] asked for it.
+    /// The provenance file, when [`LocateOptions::provenance`] or `verify` asked for it.
     pub provenance: Option<Vec<u8>>,
+    /// What [`LocateOptions::verify`] established.
+    pub verification: Option<crate::verify::ChartVerification>,
 }
 
 /// Resolves a repository reference to a verified archive in the content cache: a cached
@@ -657,7 +662,7 @@ pub async fn locate_chart(
         Some(Digest::parse(&digest)?)
     };
     let (path, digest) = fetch_to_cache(&url, &owner, &fetch, expected.as_ref(), paths).await?;
-    let provenance = if opts.provenance {
+    let provenance = if opts.provenance || opts.verify.is_some() {
         let prov_url = match url.split_once(['?', '#']) {
             Some((base, rest)) => {
                 let sep = &url[base.len()..=base.len()];
@@ -681,6 +686,22 @@ pub async fn locate_chart(
         .next()
         .unwrap_or("chart.tgz")
         .to_string();
+    let verification = match &opts.verify {
+        Some(verify) => {
+            let data = read_cached(&paths.content_cache, &digest, &path)?;
+            Some(
+                crate::verify::verify_chart_bytes(
+                    &data,
+                    &file_name,
+                    provenance.as_deref(),
+                    reference,
+                    verify,
+                )
+                .map_err(|e| RepoOpError::Verify(Box::new(e)))?,
+            )
+        }
+        None => None,
+    };
     Ok(LocatedChart {
         path,
         url,
@@ -688,7 +709,20 @@ pub async fn locate_chart(
         version: found_version,
         digest,
         provenance,
+        verification,
     })
+}
+
+/// The archive with `digest` from the content cache, its digest checked on the read.
+fn read_cached(content_cache: &Path, digest: &Digest, path: &Path) -> Result<Vec<u8>, RepoOpError> {
+    ContentCache::new(content_cache)
+        .get_chart(digest)?
+        .map(|(_, d)| d)
+        .ok_or_else(|| RepoOpError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })
 }
 
 /// Returns the archive at `url` from the content cache, downloading it when it is not
@@ -772,38 +806,19 @@ pub async fn pull(
     pull: &PullOptions,
     paths: &RepoPaths,
 ) -> Result<PullOutput, RepoOpError> {
-    let wants_prov = pull.prov || pull.verify.is_some();
     let locate = LocateOptions {
-        provenance: locate.provenance || wants_prov,
+        provenance: locate.provenance || pull.prov,
+        verify: pull.verify.clone().or_else(|| locate.verify.clone()),
         ..locate.clone()
     };
     let located = locate_chart(reference, &locate, paths).await?;
-    let data = ContentCache::new(&paths.content_cache)
-        .get_chart(&located.digest)?
-        .map(|(_, d)| d)
-        .ok_or_else(|| RepoOpError::Io {
-            action: "read",
-            path: located.path.clone(),
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        })?;
-    let verification = match &pull.verify {
-        Some(verify) => Some(
-            crate::verify::verify_chart_bytes(
-                &data,
-                &located.file_name,
-                located.provenance.as_deref(),
-                reference,
-                verify,
-            )
-            .map_err(|e| RepoOpError::Verify(Box::new(e)))?,
-        ),
-        None => None,
-    };
+    let verification = located.verification.clone();
+    let data = read_cached(&paths.content_cache, &located.digest, &located.path)?;
     if !pull.untar {
         let dest: PathBuf = pull.destination.components().collect();
         let path = dest.join(&located.file_name);
         rudder_repo::cache::write_atomic(&path, &data, 0o644)?;
-        if let Some(prov) = located.provenance.as_deref().filter(|_| wants_prov) {
+        if let Some(prov) = located.provenance.as_deref() {
             let prov_path = rudder_provenance::prov_path(&path);
             rudder_repo::cache::write_atomic(&prov_path, prov, 0o644)?;
         }

@@ -75,18 +75,26 @@ pub fn verify_chart(
     if !prov.is_file() {
         return Err(rudder_provenance::ProvenanceError::MissingProvenance { path: prov }.into());
     }
-    let keyring = rudder_provenance::Keyring::load(&opts.keyring)?;
-    let verified = rudder_provenance::verify_archive(archive, &prov, &keyring)?;
+    let read = |path: &Path, what: &'static str| {
+        std::fs::read(path).map_err(|source| rudder_provenance::ProvenanceError::Io {
+            path: path.to_path_buf(),
+            what,
+            source,
+        })
+    };
+    let archive_bytes = read(archive, "cannot read archive")?;
+    let prov_bytes = read(&prov, "cannot read provenance file")?;
     let name = archive
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file_hash = verified.body.files.get(&name).cloned().unwrap_or_default();
-    Ok(ChartVerification {
-        signer: verified.signer,
-        fingerprint: verified.fingerprint,
-        file_hash,
-    })
+    verify_chart_bytes(
+        &archive_bytes,
+        &name,
+        Some(&prov_bytes),
+        &archive.display().to_string(),
+        opts,
+    )
 }
 
 /// Verifies chart archive bytes (downloaded, not yet written) against provenance bytes:

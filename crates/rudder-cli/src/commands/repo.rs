@@ -135,6 +135,7 @@ impl LocateFlags {
             repo_url: self.repo_url.clone(),
             connection: self.connection.connection(None),
             provenance: false,
+            verify: None,
         }
     }
 }
@@ -162,18 +163,29 @@ pub struct ShowSourceFlags {
 }
 
 /// Resolves a repository reference to its archive in the content cache; any other
-/// reference (a path, `oci://`, a plugin scheme) is returned unchanged.
+/// reference (a path, `oci://`, a plugin scheme) is returned unchanged. With `verify`, a
+/// repository chart is checked against its downloaded `.prov` and a local archive against
+/// the `.prov` beside it (a chart directory cannot be verified, as in Helm); `oci://` charts
+/// are verified when they are fetched (see `ChartSourceFlags::oci_source`).
 pub(crate) fn resolve_chart(
     chart: &Path,
     version: Option<&str>,
     locate: &LocateFlags,
+    verify: Option<rudder_action::verify::VerifyOptions>,
     paths: &RepoPathFlags,
 ) -> anyhow::Result<PathBuf> {
     let text = chart.to_string_lossy();
     if !repo::is_repo_reference(&text, locate.repo_url.as_deref()) {
+        if let Some(verify) = verify.filter(|_| !text.starts_with("oci://")) {
+            rudder_action::verify::verify_chart(chart, &verify)?;
+        }
         return Ok(chart.to_path_buf());
     }
-    let located = repo::locate_chart_blocking(&text, &locate.options(version), &paths.paths()?)?;
+    let options = LocateOptions {
+        verify,
+        ..locate.options(version)
+    };
+    let located = repo::locate_chart_blocking(&text, &options, &paths.paths()?)?;
     tracing::debug!("{text}: {} ({})", located.url, located.digest);
     Ok(located.path)
 }
@@ -185,12 +197,13 @@ pub(crate) fn prepare_chart(
     source: &crate::commands::registry::ChartSourceFlags,
     paths: &RepoPathFlags,
 ) -> anyhow::Result<PathBuf> {
-    let resolved = match source.verify_options() {
-        None => resolve_chart(chart, source.version.as_deref(), &source.repo.locate, paths)?,
-        // oci:// charts are verified when they are fetched (see `ChartSourceFlags::oci_source`).
-        Some(_) if chart.to_string_lossy().starts_with("oci://") => chart.to_path_buf(),
-        Some(verify) => verified_chart(chart, source, &verify, paths)?,
-    };
+    let resolved = resolve_chart(
+        chart,
+        source.version.as_deref(),
+        &source.repo.locate,
+        source.verify_options(),
+        paths,
+    )?;
     if source.repo.dependency_update
         && resolved.is_dir()
         && rudder_action::dependency::missing_dependencies(&resolved)?
@@ -203,37 +216,6 @@ pub(crate) fn prepare_chart(
         crate::commands::dependency::update_dir(&args, paths)?;
     }
     Ok(resolved)
-}
-
-/// `--verify` for a repository reference (its `.prov` is downloaded) or a local archive
-/// (`<archive>.prov` beside it); a chart directory cannot be verified, as in Helm.
-fn verified_chart(
-    chart: &Path,
-    source: &crate::commands::registry::ChartSourceFlags,
-    verify: &rudder_action::verify::VerifyOptions,
-    paths: &RepoPathFlags,
-) -> anyhow::Result<PathBuf> {
-    let text = chart.to_string_lossy();
-    let locate = &source.repo.locate;
-    if !repo::is_repo_reference(&text, locate.repo_url.as_deref()) {
-        rudder_action::verify::verify_chart(chart, verify)?;
-        return Ok(chart.to_path_buf());
-    }
-    let options = LocateOptions {
-        provenance: true,
-        ..locate.options(source.version.as_deref())
-    };
-    let located = repo::locate_chart_blocking(&text, &options, &paths.paths()?)?;
-    let data = std::fs::read(&located.path)
-        .with_context(|| format!("cannot read {}", located.path.display()))?;
-    rudder_action::verify::verify_chart_bytes(
-        &data,
-        &located.file_name,
-        located.provenance.as_deref(),
-        &text,
-        verify,
-    )?;
-    Ok(located.path)
 }
 
 /// [`prepare_chart`] for `template`, whose chart is the last positional argument.
@@ -261,6 +243,7 @@ pub(crate) fn prepare_show(
         &args.chart,
         args.source.version.as_deref(),
         &args.source.locate,
+        None,
         paths,
     )?;
     Ok(())
