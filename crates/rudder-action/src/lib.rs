@@ -22,6 +22,7 @@ pub mod oci;
 pub mod package;
 pub mod plugin;
 pub mod plugin_source;
+mod pulled;
 pub mod release_ops;
 pub mod show;
 pub mod status;

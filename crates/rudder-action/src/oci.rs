@@ -50,6 +50,9 @@ pub enum OciError {
         #[source]
         source: std::io::Error,
     },
+    /// The archive or its provenance could not be written.
+    #[error(transparent)]
+    Write(rudder_repo::RepoError),
     /// `--untar` target already exists (Helm refuses to overwrite it).
     #[error("failed to untar: a file or directory with the name {0} already exists")]
     UntarExists(PathBuf),
@@ -358,67 +361,30 @@ pub async fn pull(
         "{shown}:{}",
         rudder_registry::version_to_tag(&fetched.version)
     );
-    let path = if pull.untar {
-        let dir = if pull.untar_dir.is_absolute() {
-            pull.untar_dir.clone()
-        } else {
-            pull.destination.join(&pull.untar_dir)
-        };
-        // Drop `.` components (`-d out --untardir .`): create_dir_all refuses a trailing `.`.
-        let dir: PathBuf = dir.components().collect();
-        let target = dir.join(&name);
-        if target.exists() {
-            return Err(OciError::UntarExists(target));
-        }
-        create_dir(&dir)?;
-        let gz = flate2::read::GzDecoder::new(fetched.pulled.chart.as_slice());
-        let mut archive = tar::Archive::new(gz);
-        for entry in archive.entries().map_err(|source| OciError::Untar {
+    let written = if pull.untar {
+        let parent = crate::pulled::untar_parent(&pull.destination, &pull.untar_dir);
+        crate::pulled::untar(&fetched.pulled.chart, &name, &parent)
+    } else {
+        crate::pulled::write_archive(
+            &pull.destination,
+            &file,
+            &fetched.pulled.chart,
+            fetched.pulled.provenance.as_deref(),
+        )
+    };
+    let path = written.map_err(|e| match e {
+        crate::pulled::WriteError::Exists(target) => OciError::UntarExists(target),
+        crate::pulled::WriteError::Io { source, .. } => OciError::Untar {
             archive: file.clone(),
             source,
-        })? {
-            let mut entry = entry.map_err(|source| OciError::Untar {
-                archive: file.clone(),
-                source,
-            })?;
-            // unpack_in refuses entries escaping `dir` (absolute paths, `..`).
-            entry.unpack_in(&dir).map_err(|source| OciError::Untar {
-                archive: file.clone(),
-                source,
-            })?;
-        }
-        target
-    } else {
-        let destination: PathBuf = pull.destination.components().collect();
-        create_dir(&destination)?;
-        let path = destination.join(&file);
-        write(&path, &fetched.pulled.chart)?;
-        if let Some(prov) = &fetched.pulled.provenance {
-            write(&PathBuf::from(format!("{}.prov", path.display())), prov)?;
-        }
-        path
-    };
+        },
+        crate::pulled::WriteError::Write(e) => OciError::Write(e),
+    })?;
     Ok(PullOutput {
         reference: shown,
         digest: fetched.pulled.digest,
         path,
         verification,
-    })
-}
-
-fn create_dir(dir: &Path) -> Result<(), OciError> {
-    std::fs::create_dir_all(dir).map_err(|source| OciError::Io {
-        action: "create directory",
-        path: dir.to_path_buf(),
-        source,
-    })
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), OciError> {
-    std::fs::write(path, bytes).map_err(|source| OciError::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
     })
 }
 

@@ -814,56 +814,36 @@ pub async fn pull(
     let located = locate_chart(reference, &locate, paths).await?;
     let verification = located.verification.clone();
     let data = read_cached(&paths.content_cache, &located.digest, &located.path)?;
-    if !pull.untar {
-        let dest: PathBuf = pull.destination.components().collect();
-        let path = dest.join(&located.file_name);
-        rudder_repo::cache::write_atomic(&path, &data, 0o644)?;
-        if let Some(prov) = located.provenance.as_deref() {
-            let prov_path = rudder_provenance::prov_path(&path);
-            rudder_repo::cache::write_atomic(&prov_path, prov, 0o644)?;
-        }
-        return Ok(PullOutput { path, verification });
-    }
-    let chart = rudder_chart::loader::load_archive(
-        data.as_slice(),
-        &located.file_name,
-        &rudder_chart::loader::LoadOptions::default(),
-    )?;
-    let dir = if pull.untar_dir.is_absolute() {
-        pull.untar_dir.clone()
+    let written = if pull.untar {
+        // The chart's own name (the archive's top directory), checked by loading it.
+        let chart = rudder_chart::loader::load_archive(
+            data.as_slice(),
+            &located.file_name,
+            &rudder_chart::loader::LoadOptions::default(),
+        )?;
+        let parent = crate::pulled::untar_parent(&pull.destination, &pull.untar_dir);
+        crate::pulled::untar(&data, chart.name(), &parent)
     } else {
-        pull.destination.join(&pull.untar_dir)
+        crate::pulled::write_archive(
+            &pull.destination,
+            &located.file_name,
+            &data,
+            located.provenance.as_deref(),
+        )
     };
-    let dir: PathBuf = dir.components().collect();
-    let target = dir.join(chart.name());
-    if target.exists() {
-        return Err(RepoOpError::UntarExists(target));
-    }
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| RepoOpError::Io {
+    let target = written.map_err(|e| match e {
+        crate::pulled::WriteError::Exists(target) => RepoOpError::UntarExists(target),
+        crate::pulled::WriteError::Io {
             action,
             path,
             source,
-        }
-    };
-    std::fs::create_dir_all(&dir).map_err(io("create directory", &dir))?;
-    // Unpack into a staging directory next to the target, then rename it into place.
-    let staging = tempfile::Builder::new()
-        .prefix(".rudder-untar-")
-        .tempdir_in(&dir)
-        .map_err(io("create a temporary directory in", &dir))?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(data.as_slice()));
-    let entries = archive.entries().map_err(io("unpack", &located.path))?;
-    for entry in entries {
-        let mut entry = entry.map_err(io("unpack", &located.path))?;
-        // unpack_in refuses entries escaping the directory (absolute paths, `..`).
-        entry
-            .unpack_in(staging.path())
-            .map_err(io("unpack", &located.path))?;
-    }
-    std::fs::rename(staging.path().join(chart.name()), &target)
-        .map_err(io("move into place", &target))?;
+        } => RepoOpError::Io {
+            action,
+            path,
+            source,
+        },
+        crate::pulled::WriteError::Write(e) => RepoOpError::Repo(e),
+    })?;
     Ok(PullOutput {
         path: target,
         verification,
