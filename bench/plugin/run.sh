@@ -36,25 +36,20 @@ done
 [ "$("$rudder" hello bench)" = "$("$helm" hello bench)" ] || { echo "outputs differ" >&2; exit 1; }
 
 python3 - "$runs" "$rudder" "$helm" "$work" <<'PY'
-import os, shutil, statistics, sys, time
+import os, shutil, statistics, sys
+
+sys.path.insert(0, "bench/lib")
+import harness
 
 runs, rudder, helm, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 caches = {rudder: os.path.join(work, "rudder/cache/rudder/wasm"),
           helm: os.path.join(work, "helm/cache/wazero-build")}
 
-devnull = os.open(os.devnull, os.O_WRONLY)
-
 def once(exe, args, cold):
     if cold:
         shutil.rmtree(caches[exe], ignore_errors=True)
-    # posix_spawn + wait4, the same lean harness for both tools.
-    t = time.perf_counter()
-    pid = os.posix_spawn(exe, [exe] + args, os.environ,
-                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1),
-                                       (os.POSIX_SPAWN_DUP2, devnull, 2)])
-    _, status, _ = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
+    elapsed, code = harness.run([exe] + args)
+    if code != 0:
         sys.exit(f"{exe} {' '.join(args)} failed")
     return elapsed
 

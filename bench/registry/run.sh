@@ -26,21 +26,17 @@ archive=$work/big-1.0.0.tgz
 export HELM_CONFIG_HOME=$work/helm/config HELM_CACHE_HOME=$work/helm/cache
 export HELM_DATA_HOME=$work/helm/data HELM_REGISTRY_CONFIG=$work/helm/registry.json
 python3 - "$runs" "$rudder" "$helm" "$work" "$addr" "$archive" <<'PY'
-import os, statistics, sys, time
+import os, statistics, sys
+
+sys.path.insert(0, "bench/lib")
+import harness
 
 runs, rudder, helm, work, addr, archive = sys.argv[1:7]
 runs = int(runs)
 reg_cfg = os.path.join(work, "rudder-registry.json")
-devnull = os.open(os.devnull, os.O_WRONLY)
-
 def timed(argv):
-    t = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, os.environ,
-                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1),
-                                       (os.POSIX_SPAWN_DUP2, devnull, 2)])
-    _, status, _ = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
+    elapsed, code = harness.run(argv)
+    if code != 0:
         sys.exit(f"failed: {' '.join(argv)}")
     return elapsed
 

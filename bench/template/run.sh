@@ -11,7 +11,10 @@ cargo build --release --locked -p rudder-cli >&2
 rudder=${CARGO_TARGET_DIR:-$PWD/target}/release/rudder
 helm=$(../shared/tools/helm-peer)
 python3 - "$runs" "$rudder" "$helm" <<'PY'
-import glob, os, statistics, subprocess, sys, time
+import glob, os, statistics, sys
+
+sys.path.insert(0, "bench/lib")
+import harness
 
 runs, rudder, helm = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 cases = []
@@ -20,26 +23,13 @@ for chart in sorted(glob.glob("testdata/charts/v2-*")):
     if ci:
         cases.append((chart, ci[0]))
 
-devnull = os.open(os.devnull, os.O_WRONLY)
-
 def measure(cmd):
-    # Wall time: posix_spawn + wait4, so no wrapper runs in the timed path.
     walls, ok = [], True
     for _ in range(runs):
-        t = time.perf_counter()
-        pid = os.posix_spawn(cmd[0], cmd, os.environ,
-                             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
-        _, status, _ = os.wait4(pid, 0)
-        walls.append(time.perf_counter() - t)
-        ok = ok and os.waitstatus_to_exitcode(status) == 0
-    # Peak RSS: from /usr/bin/time, not from this process's rusage of the child. Linux folds
-    # the pre-exec address space's high-water mark into the child's ru_maxrss, so a child
-    # spawned from Python never reports less than Python's own RSS (~10 MB); /usr/bin/time's
-    # floor is ~1 MB.
-    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
-    rss = int(out.stderr.strip().splitlines()[-1])
-    return statistics.median(walls), rss, ok
+        wall, code = harness.run(cmd, quiet_stderr=False)
+        walls.append(wall)
+        ok = ok and code == 0
+    return statistics.median(walls), harness.peak_rss_kib(cmd), ok
 
 print(f"# {runs} runs each; wall = median; rss = peak KiB (/usr/bin/time %M); {os.cpu_count()} cores")
 print(f"{'chart':24} {'rudder ms':>10} {'helm ms':>9} {'ratio':>6} {'rudder KiB':>11} {'helm KiB':>9}")
